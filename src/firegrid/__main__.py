@@ -1,0 +1,5 @@
+"""``python -m firegrid``."""
+
+from firegrid.cli.main import main
+
+main()

@@ -1,0 +1,67 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from prometheus_client import CollectorRegistry
+
+from firegrid import __version__
+from firegrid.api.deps import AppState
+from firegrid.api.errors import add_exception_handlers
+from firegrid.api.metrics import HttpMetrics, PipelineCollector
+from firegrid.api.routes import auth, grid, health, heat_sources, incidents, ingest, tasks, users
+from firegrid.config import Settings
+from firegrid.worker.app import TaskQueue, create_celery
+from firegrid.worker.context import build_runtime
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+firegrid turns satellite fire points (and, later, camera, drone and dust detections) into
+verification tasks for the grid inspector of each village.
+
+Log in with `POST /auth/token` (OAuth2 password flow) or send an `X-API-Key` header.
+Every list is filtered to the caller's grid subtree.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; resources are created in the lifespan, not at import."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = build_runtime(settings)
+        app.state.firegrid = AppState(runtime, TaskQueue(create_celery(settings)))
+        registry = CollectorRegistry()
+        registry.register(PipelineCollector(runtime.sessions))
+        app.state.metrics_registry = registry
+        app.state.http_metrics = HttpMetrics(registry)
+        log.info("firegrid API up (database %s)", runtime.engine.url.render_as_string(hide_password=True))
+        try:
+            yield
+        finally:
+            runtime.close()
+
+    app = FastAPI(title="firegrid", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    add_exception_handlers(app)
+
+    @app.middleware("http")
+    async def count_requests(request, call_next):  # type: ignore[no-untyped-def]
+        metrics: HttpMetrics | None = getattr(request.app.state, "http_metrics", None)
+        if metrics is None:
+            return await call_next(request)
+        return await metrics.middleware(request, call_next)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    for module in (health, auth, ingest, grid, incidents, tasks, heat_sources, users):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,91 @@
+"""FastAPI dependencies as named types: state, session, principal, permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from firegrid.auth import credentials
+from firegrid.auth.roles import Permission, Principal
+from firegrid.errors import AuthError, PermissionDeniedError
+from firegrid.services.users import principal_for_api_key, principal_for_user
+from firegrid.store.tables import User
+from firegrid.worker.app import TaskQueue
+from firegrid.worker.context import Runtime
+
+
+@dataclass
+class AppState:
+    """What the app holds for its lifetime."""
+
+    runtime: Runtime
+    queue: TaskQueue
+
+
+def get_state(request: Request) -> AppState:
+    """The app state built in the lifespan."""
+    state: AppState = request.app.state.firegrid
+    return state
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+
+
+def get_session(state: StateDep) -> Iterator[Session]:
+    """A session; routes that change data commit explicitly."""
+    with state.runtime.sessions() as session:
+        try:
+            yield session
+        except Exception:
+            session.rollback()
+            raise
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+_api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def get_principal(
+    state: StateDep,
+    session: SessionDep,
+    token: Annotated[str | None, Depends(_bearer)],
+    api_key: Annotated[str | None, Depends(_api_key)],
+) -> Principal:
+    """The caller, from a bearer token or an API key."""
+    if api_key:
+        return principal_for_api_key(session, api_key)
+    if not token:
+        raise AuthError("not authenticated")
+    claims = credentials.decode_token(token, state.runtime.settings.jwt_key())
+    user = session.scalars(select(User).where(User.username == claims.get("sub"))).first()
+    if user is None or not user.is_active:
+        raise AuthError("unknown or disabled user")
+    return principal_for_user(session, user)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(permission: Permission) -> Callable[[Principal], Principal]:
+    """A dependency that refuses callers without ``permission`` (403)."""
+
+    def check(principal: PrincipalDep) -> Principal:
+        if not principal.can(permission):
+            raise PermissionDeniedError(f"a {principal.role} may not {permission.value.replace('_', ' ')}")
+        return principal
+
+    return check
+
+
+IngestorDep = Annotated[Principal, Depends(require(Permission.INGEST))]
+HeatManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_HEAT_SOURCES))]
+GridManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_GRID))]
+UserManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]

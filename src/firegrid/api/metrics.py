@@ -1,0 +1,70 @@
+"""Prometheus metrics: request counters from this process, pipeline gauges read from the database.
+
+The gauges are computed at scrape time from the database, so they are right whatever
+process (API, CLI, worker) did the work.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import Request
+from starlette.responses import Response
+
+from firegrid.store.tables import DetectionRow, IncidentRow, IngestJob, OutboxMessage, TaskRow
+
+
+class PipelineCollector(Collector):
+    """Counts by status of detections, incidents, tasks, outbox messages and ingest jobs."""
+
+    TABLES = (
+        ("firegrid_detections", "Stored detections by status", DetectionRow),
+        ("firegrid_incidents", "Incidents by status", IncidentRow),
+        ("firegrid_tasks", "Tasks by status", TaskRow),
+        ("firegrid_outbox_messages", "Notifications by status", OutboxMessage),
+        ("firegrid_ingest_jobs", "Ingest jobs by status", IngestJob),
+    )
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        """Query the counts."""
+        with self.sessions() as session:
+            for name, doc, table in self.TABLES:
+                family = GaugeMetricFamily(name, doc, labels=["status"])
+                for status, count in session.execute(
+                    select(table.status, func.count()).group_by(table.status)
+                ):
+                    family.add_metric([status], count)
+                yield family
+
+
+class HttpMetrics:
+    """Request count and latency by route template and status."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.requests = Counter(
+            "firegrid_http_requests", "HTTP requests", ["method", "route", "status"], registry=registry
+        )
+        self.latency = Histogram(
+            "firegrid_http_request_seconds", "HTTP latency", ["method", "route"], registry=registry
+        )
+
+    async def middleware(
+        self, request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """Starlette HTTP middleware."""
+        start = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        self.requests.labels(request.method, path, str(response.status_code)).inc()
+        self.latency.labels(request.method, path).observe(time.perf_counter() - start)
+        return response

@@ -1,0 +1,34 @@
+"""Log in (OAuth2 password flow, JWT) and who am I."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.security import OAuth2PasswordRequestForm
+
+from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
+from firegrid.api.schemas import Me, Token
+from firegrid.auth import credentials
+from firegrid.services.users import authenticate, user_cells
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post("/token")
+def login(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, state: StateDep
+) -> Token:
+    """Exchange a username and password for a bearer token."""
+    user = authenticate(session, form.username, form.password)
+    ttl = timedelta(minutes=state.runtime.settings.token_ttl_min)
+    token = credentials.create_token(user.username, state.runtime.settings.jwt_key(), ttl, role=user.role)
+    return Token(access_token=token, expires_in=int(ttl.total_seconds()))
+
+
+@router.get("/me")
+def me(principal: PrincipalDep, session: SessionDep) -> Me:
+    """The caller's name, role and cells."""
+    cells = user_cells(session, principal.user_id) if principal.user_id is not None else []
+    return Me(name=principal.name, role=principal.role.value, cells=cells)

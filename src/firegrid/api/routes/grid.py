@@ -1,0 +1,110 @@
+"""The grid: import a version, browse the tree, get cells as GeoJSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import shapely
+from fastapi import APIRouter, Request, UploadFile
+from sqlalchemy import select
+
+from firegrid.api.deps import GridManagerDep, PrincipalDep, SessionDep, StateDep
+from firegrid.api.schemas import GridNode, GridVersionOut
+from firegrid.api.uploads import check_declared_size, save_upload
+from firegrid.errors import NotFoundError
+from firegrid.grid.cells import GridTree
+from firegrid.services.grid import active_version, cell_row, import_grid
+from firegrid.store.tables import GridCellRow, GridVersion
+
+router = APIRouter(prefix="/grid", tags=["grid"])
+
+
+@router.post("/import")
+async def import_file(
+    file: UploadFile,
+    request: Request,
+    _: GridManagerDep,
+    session: SessionDep,
+    state: StateDep,
+    name: str | None = None,
+    strict: bool = True,
+) -> GridVersionOut:
+    """Import GeoJSON / GeoPackage / zipped Shapefile as the new active grid version."""
+    settings = state.runtime.settings
+    check_declared_size(request, settings.upload_max_bytes)
+    path, filename, _sha = await save_upload(file, settings.uploads_dir / "grids", settings.upload_max_bytes)
+    version, _report = import_grid(session, path, name=name or filename, strict=strict, source_name=filename)
+    session.commit()
+    return GridVersionOut.model_validate(version)
+
+
+@router.get("/versions")
+def versions(_: PrincipalDep, session: SessionDep) -> list[GridVersionOut]:
+    """All grid versions, newest first."""
+    rows = session.scalars(select(GridVersion).order_by(GridVersion.id.desc()))
+    return [GridVersionOut.model_validate(v) for v in rows]
+
+
+def _tree(session: SessionDep, state: StateDep) -> GridTree:
+    grid = state.runtime.grids.get(session)
+    if grid is None:
+        raise NotFoundError("no grid has been imported")
+    return grid.tree
+
+
+def _node(tree: GridTree, code: str, depth: int) -> GridNode:
+    cell = tree[code]
+    children = [_node(tree, c.code, depth - 1) for c in tree.children(code)] if depth > 0 else []
+    return GridNode(code=cell.code, name=cell.name, level=cell.level, children=children)
+
+
+@router.get("/tree")
+def tree(principal: PrincipalDep, session: SessionDep, state: StateDep, depth: int = 5) -> list[GridNode]:
+    """The subtree(s) the caller sees, ``depth`` levels deep."""
+    grid_tree = _tree(session, state)
+    if principal.paths is None:
+        roots = [c.code for c in grid_tree.children(None)]
+    else:
+        roots = [p.rsplit("/", 1)[-1] for p in principal.paths]
+    return [_node(grid_tree, code, depth) for code in roots if code in grid_tree.cells]
+
+
+def _feature(row: GridCellRow) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": row.code,
+        "geometry": json.loads(shapely.to_geojson(shapely.from_wkb(row.geom_wkb))),
+        "properties": {
+            "code": row.code,
+            "name": row.name,
+            "level": row.level,
+            "parent_code": row.parent_code,
+            "area_m2": round(row.area_m2, 1),
+        },
+    }
+
+
+@router.get("/cells/{code}")
+def cell(code: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """One cell as a GeoJSON Feature (WGS84)."""
+    row = cell_row(session, code)
+    if not principal.sees(row.path):
+        raise NotFoundError(f"no cell {code}")
+    return _feature(row)
+
+
+@router.get("/cells/{code}/children")
+def children(code: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """The children of a cell as a GeoJSON FeatureCollection (WGS84)."""
+    row = cell_row(session, code)
+    if not principal.sees(row.path):
+        raise NotFoundError(f"no cell {code}")
+    version = active_version(session)
+    assert version is not None
+    rows = session.scalars(
+        select(GridCellRow)
+        .where(GridCellRow.version_id == version.id, GridCellRow.parent_code == code)
+        .order_by(GridCellRow.code)
+    )
+    return {"type": "FeatureCollection", "features": [_feature(r) for r in rows]}

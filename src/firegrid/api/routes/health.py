@@ -1,0 +1,48 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from firegrid import __version__
+from firegrid.api.deps import StateDep
+from firegrid.services.grid import active_version
+from firegrid.store.db import schema_is_current
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def health() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/ready")
+def ready(state: StateDep) -> JSONResponse:
+    """Ready to serve: database reachable and migrated, a grid loaded, broker reachable."""
+    checks: dict[str, Any] = {}
+    try:
+        with state.runtime.sessions() as session:
+            session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+            checks["schema"] = "ok" if schema_is_current(state.runtime.engine) else "not migrated"
+            version = active_version(session)
+            checks["grid"] = f"version {version.id}" if version else "no grid imported"
+    except Exception as exc:  # readiness reports, never raises
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    checks["broker"] = "ok" if state.queue.ping() else "unavailable"
+    ok = checks.get("database") == "ok" and checks.get("schema") == "ok" and checks["broker"] == "ok"
+    ok = ok and str(checks.get("grid", "")).startswith("version")
+    return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+
+@router.get("/metrics")
+def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)

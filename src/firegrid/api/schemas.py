@@ -1,0 +1,228 @@
+"""Pydantic models of the API's requests and responses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from firegrid.services.ingest import IngestSummary
+
+
+class Token(BaseModel):
+    """An OAuth2 bearer token."""
+
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    """The caller."""
+
+    name: str
+    role: str
+    cells: list[str]
+
+
+class IngestJobOut(BaseModel):
+    """An ingest job and, once done, its summary."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    filename: str
+    sha256: str
+    size_bytes: int
+    status: str
+    attempts: int
+    summary: IngestSummary | None = None
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class GridVersionOut(BaseModel):
+    """A grid version with its validation report."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    source: str
+    is_active: bool
+    n_cells: int
+    report: dict[str, Any]
+    created_at: datetime
+
+
+class GridNode(BaseModel):
+    """A cell in the tree view."""
+
+    code: str
+    name: str
+    level: str
+    children: list[GridNode] = Field(default_factory=list)
+
+
+class DetectionOut(BaseModel):
+    """A stored detection."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    source_kind: str
+    sensor: str
+    platform: str
+    product: str
+    observed_at: datetime
+    lon: float
+    lat: float
+    footprint_m: float | None
+    confidence: float | None
+    frp: float | None
+    brightness_k: float | None
+    status: str
+    suppression_reason: str | None
+    cell_code: str | None
+    route_method: str | None
+    route_distance_m: float | None
+    incident_id: int | None
+    source_file: str
+    source_row: int
+    detector: str
+    detector_version: str
+
+
+class IncidentOut(BaseModel):
+    """An incident: one fire seen by one or more detections."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    status: str
+    source_kinds: str
+    lon: float
+    lat: float
+    first_seen: datetime
+    last_seen: datetime
+    n_detections: int
+    max_frp: float | None
+    max_confidence: float | None
+    cell_code: str | None
+    cell_path: str | None
+
+
+class IncidentDetail(IncidentOut):
+    """An incident with its detections and task."""
+
+    detections: list[DetectionOut]
+    task_id: int | None
+
+
+class TaskEventOut(BaseModel):
+    """One audited transition."""
+
+    model_config = ConfigDict(from_attributes=True)
+    at: datetime
+    actor: str
+    action: str
+    from_status: str | None
+    to_status: str
+    reason: str | None
+    lon: float | None
+    lat: float | None
+
+
+class TaskOut(BaseModel):
+    """A verification task."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    incident_id: int
+    cell_code: str
+    source_kind: str
+    status: str
+    acknowledge_by: datetime
+    verify_by: datetime
+    verdict: str | None
+    reason_code: str | None
+    reason_text: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskDetail(TaskOut):
+    """A task with its incident, assignees and audit trail."""
+
+    incident: IncidentOut
+    assignees: list[str]
+    events: list[TaskEventOut]
+
+
+class Position(BaseModel):
+    """Where the device was (WGS84)."""
+
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+
+
+class Verdict(Position):
+    """查实 / 查否."""
+
+    verdict: Literal["confirmed", "rejected"]
+    reason_code: str | None = None
+    reason_text: str | None = Field(None, max_length=2000)
+
+
+class HeatSourceOut(BaseModel):
+    """A registry entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    registry_name: str
+    external_id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    radius_m: float | None
+    is_active: bool
+
+
+class HeatSourceIn(BaseModel):
+    """A new point heat source."""
+
+    name: str = Field(min_length=1, max_length=300)
+    kind: str = "industrial"
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    radius_m: float = Field(1000.0, gt=0, le=20000)
+    registry: str = "manual"
+
+
+class ImportResult(BaseModel):
+    """What an import did."""
+
+    new: int
+    updated: int
+    errors: list[dict[str, Any]]
+
+
+class UserIn(BaseModel):
+    """A new user."""
+
+    username: str = Field(min_length=2, max_length=100)
+    password: str = Field(min_length=8)
+    role: str
+    cells: list[str] = Field(default_factory=list)
+    display_name: str = ""
+    mobile: str | None = None
+
+
+class UserOut(BaseModel):
+    """A user (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    cells: list[str]
+    is_active: bool

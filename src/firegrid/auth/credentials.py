@@ -1,0 +1,59 @@
+"""Password hashing (Argon2 via pwdlib), JWT access tokens and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from pwdlib import PasswordHash
+
+from firegrid.errors import AuthError
+
+_HASHER = PasswordHash.recommended()
+ALGORITHM = "HS256"
+API_KEY_PREFIX = "fgk_"
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash of ``password``."""
+    if len(password) < 8:
+        raise ValueError("passwords need at least 8 characters")
+    return _HASHER.hash(password)
+
+
+def verify_password(password: str, hashed: str) -> bool:
+    """True when ``password`` matches ``hashed``."""
+    try:
+        return bool(_HASHER.verify(password, hashed))
+    except Exception:  # a malformed stored hash is a failed login, never a crash
+        return False
+
+
+def create_token(subject: str, key: str, ttl: timedelta, **claims: Any) -> str:
+    """A signed JWT for ``subject``."""
+    now = datetime.now(UTC)
+    payload = {"sub": subject, "iat": now, "exp": now + ttl, **claims}
+    return jwt.encode(payload, key, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, key: str) -> dict[str, Any]:
+    """The claims of a valid token, or ``AuthError``."""
+    try:
+        return dict(jwt.decode(token, key, algorithms=[ALGORITHM]))
+    except jwt.ExpiredSignatureError:
+        raise AuthError("token expired") from None
+    except jwt.PyJWTError:
+        raise AuthError("invalid token") from None
+
+
+def new_api_key() -> str:
+    """A fresh random API key (shown once)."""
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def api_key_hash(key: str) -> str:
+    """What is stored for an API key."""
+    return hashlib.sha256(key.encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""The ``firegrid`` command line (typer)."""

@@ -1,0 +1,88 @@
+"""Load the Xinzhou sample: grid, users, heat sources and fire points (idempotent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from firegrid import sample
+from firegrid.auth.credentials import hash_password
+from firegrid.auth.roles import Role
+from firegrid.services.grid import active_version, import_grid, load_tree
+from firegrid.services.heat_sources import import_heat_sources
+from firegrid.services.ingest import IngestSummary, ingest_file
+from firegrid.services.users import add_user
+from firegrid.store.db import transaction
+from firegrid.store.tables import TaskAssignee, User
+from firegrid.worker.context import Runtime
+
+DEMO_PASSWORD = "firegrid-demo"
+REAL_POINTS = "satellite/firms/modis_20220226_shanxi_bbox_subset.csv"
+
+
+def prepare(rt: Runtime) -> list[str]:
+    """Load everything the demo needs; returns lines telling the user how to log in."""
+    with transaction(rt.sessions) as session:
+        if active_version(session) is None:
+            import_grid(session, sample.path(sample.GRID), name="Xinzhou sample grid (generated)")
+        version = active_version(session)
+        assert version is not None
+        if not session.scalar(select(func.count()).select_from(User)):
+            sample_users(session, version.id)
+        import_heat_sources(
+            session,
+            sample.path(sample.HEAT_SOURCES),
+            registry="xinzhou-sample",
+            default_radius_m=rt.settings.pipeline.heat_source_default_radius_m,
+        )
+    summary = ingest_file(rt.ingest, sample.path(sample.FIRE_POINTS), name=sample.FIRE_POINTS)
+    shared = Path(os.environ.get("FIREGRID_SHARED_DATA", "../shared/data")) / REAL_POINTS
+    if shared.is_file():
+        summary = summary.add(ingest_file(rt.ingest, shared, name=str(shared)))
+    return _notes(rt, summary)
+
+
+def sample_users(session: Session, version_id: int) -> None:
+    """admin, an operator per county, a reviewer per township, an inspector per village."""
+    hashed = hash_password(DEMO_PASSWORD)  # one hash for ~1,400 demo accounts
+    tree = load_tree(session, version_id)
+    add_user(session, "admin", None, Role.ADMIN, password_hash=hashed, display_name="管理员")
+    roles = {
+        "county": (Role.COUNTY_OPERATOR, "op"),
+        "township": (Role.TOWNSHIP_REVIEWER, "rev"),
+        "village": (Role.INSPECTOR, "insp"),
+    }
+    for cell in tree:
+        if cell.level in roles:
+            role, prefix = roles[cell.level]
+            add_user(
+                session,
+                f"{prefix}-{cell.code}",
+                None,
+                role,
+                [cell.code],
+                password_hash=hashed,
+                display_name=f"{cell.name} ({role.value})",
+            )
+
+
+def _notes(rt: Runtime, summary: IngestSummary) -> list[str]:
+    with rt.sessions() as session:
+        first = session.scalars(
+            select(User.username)
+            .join(TaskAssignee, TaskAssignee.user_id == User.id)
+            .where(User.role == Role.INSPECTOR.value)
+            .order_by(User.username)
+        ).first()
+    counts = summary.model_dump(exclude={"errors", "warnings"})
+    return [
+        f"sample fire points: {counts}",
+        f"log in at /docs (Authorize) with password '{DEMO_PASSWORD}' as:",
+        "  admin                      everything",
+        "  op-140902                  county operator of 忻府区 (ingest, heat sources, unrouted points)",
+        "  rev-140902001              township reviewer of 秀容街道",
+        f"  insp-<village code>        an inspector; {first} has a task: GET /tasks/mine",
+    ]

@@ -1,0 +1,68 @@
+"""Run the API with uvicorn, and the worker (embedded or standalone)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+import uvicorn
+
+from firegrid.config import Settings
+from firegrid.store.db import make_engine, migrate
+from firegrid.worker.app import TaskQueue, create_celery
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int = 1,
+    beat: bool = False,
+    pool: str = "prefork",
+    name: str = "firegrid@%h",
+) -> None:
+    """Run a Celery worker in this process (blocks)."""
+    migrate(make_engine(settings.db_url))
+    argv = [
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--pool={pool}",
+        f"--hostname={name}",
+        f"--loglevel={settings.log_level}",
+        "--without-mingle",
+        "--without-gossip",
+    ]
+    if beat:
+        argv.append("--beat")
+    create_celery(settings).worker_main(argv)
+
+
+def _start_embedded_worker() -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "firegrid", "worker", "--beat", "--concurrency=1", "--name=embedded@%h"]
+    log.info("starting embedded worker: %s", " ".join(command))
+    return subprocess.Popen(command, env=os.environ.copy())
+
+
+def run_service(settings: Settings, host: str | None, port: int | None, worker: bool | None) -> None:
+    """Migrate, start the embedded worker when wanted, serve the API until interrupted."""
+    from firegrid.api.app import create_app
+
+    migrate(make_engine(settings.db_url))
+    embedded = settings.broker_url is None
+    child = _start_embedded_worker() if (worker if worker is not None else embedded) else None
+    TaskQueue(create_celery(settings)).sweep()  # deliver what was queued while nothing ran
+    host, port = host or settings.host, port or settings.port
+    print(f"firegrid is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)  # noqa: T201
+    try:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+    finally:
+        if child is not None and child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()

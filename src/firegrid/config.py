@@ -1,0 +1,176 @@
+"""Configuration: plain models the core takes as parameters, and ``Settings`` for entrypoints.
+
+Only entrypoints (CLI, API app factory, worker) build ``Settings`` from the environment
+(``FIREGRID_*``; nested groups with ``__``, e.g. ``FIREGRID_PIPELINE__ROUTING__BUFFER_M``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from firegrid.errors import ConfigError
+from firegrid.types import SourceKind
+
+
+class ClusterRule(BaseModel):
+    """How far apart (m) and how long apart (h) two detections of one fire may be."""
+
+    radius_m: float = Field(800.0, gt=0)
+    window_h: float = Field(6.0, gt=0)
+    pixel_scale: float = Field(1.5, ge=0)  # radius grows to pixel_scale x footprint
+
+    def radius_for(self, footprint_m: float) -> float:
+        """Link radius for a detection with this footprint (NaN footprint: the base radius)."""
+        if footprint_m != footprint_m:  # NaN
+            return self.radius_m
+        return max(self.radius_m, self.pixel_scale * footprint_m)
+
+
+def _default_cluster_rules() -> dict[SourceKind, ClusterRule]:
+    return {
+        SourceKind.SATELLITE_PRODUCT: ClusterRule(radius_m=800, window_h=6, pixel_scale=1.5),
+        SourceKind.SATELLITE_SCENE: ClusterRule(radius_m=800, window_h=6, pixel_scale=1.5),
+        SourceKind.CAMERA: ClusterRule(radius_m=2000, window_h=2, pixel_scale=0),
+        SourceKind.DRONE: ClusterRule(radius_m=500, window_h=6, pixel_scale=0),
+        SourceKind.MANUAL: ClusterRule(radius_m=300, window_h=24, pixel_scale=0),
+    }
+
+
+class ClusterConfig(BaseModel):
+    """Clustering rules per source kind (activefires-pp: 0.8 km / 6 h for satellite points)."""
+
+    rules: dict[SourceKind, ClusterRule] = Field(default_factory=_default_cluster_rules)
+
+    def rule(self, kind: str) -> ClusterRule:
+        """The rule for a source kind (satellite-product rule if unknown)."""
+        return self.rules.get(SourceKind(kind), self.rules[SourceKind.SATELLITE_PRODUCT])
+
+
+class DeadlineRule(BaseModel):
+    """Task deadlines: acknowledge within minutes; verify within minutes or by end of day."""
+
+    acknowledge_min: int = Field(60, gt=0)
+    verify_min: int = Field(24 * 60, gt=0)
+    verify_same_day: bool = False
+    same_day_cutoff: time = time(17, 0)  # Hebei-style 17:00 bulletin window
+
+    def verify_deadline(self, created: datetime, tz: ZoneInfo) -> datetime:
+        """When the verdict is due for a task created at ``created`` (aware)."""
+        if not self.verify_same_day:
+            return created + timedelta(minutes=self.verify_min)
+        local = created.astimezone(tz)
+        cutoff = datetime.combine(local.date(), self.same_day_cutoff, tzinfo=tz)
+        if local > cutoff - timedelta(hours=2):  # too late today: tomorrow's cutoff
+            cutoff += timedelta(days=1)
+        return cutoff
+
+
+def _default_deadlines() -> dict[SourceKind, DeadlineRule]:
+    return {
+        SourceKind.SATELLITE_PRODUCT: DeadlineRule(acknowledge_min=120, verify_same_day=True),
+        SourceKind.SATELLITE_SCENE: DeadlineRule(acknowledge_min=120, verify_same_day=True),
+        SourceKind.CAMERA: DeadlineRule(acknowledge_min=15, verify_min=60),
+        SourceKind.DRONE: DeadlineRule(acknowledge_min=30, verify_min=120),
+        SourceKind.MANUAL: DeadlineRule(acknowledge_min=60, verify_min=24 * 60),
+    }
+
+
+class DeadlineConfig(BaseModel):
+    """Deadline rules per source kind."""
+
+    rules: dict[SourceKind, DeadlineRule] = Field(default_factory=_default_deadlines)
+
+    def rule(self, kind: str) -> DeadlineRule:
+        """The rule for a source kind."""
+        return self.rules.get(SourceKind(kind), DeadlineRule())
+
+
+class PipelineConfig(BaseModel):
+    """Everything the ingest pipeline needs, passed explicitly to the core."""
+
+    route_buffer_m: float = Field(500.0, ge=0)
+    heat_source_default_radius_m: float = Field(1000.0, gt=0)
+    timezone: str = "Asia/Shanghai"
+    cluster: ClusterConfig = Field(default_factory=ClusterConfig)
+    deadlines: DeadlineConfig = Field(default_factory=DeadlineConfig)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The local time zone of the bureau (bulletin times, same-day deadlines)."""
+        return ZoneInfo(self.timezone)
+
+
+class WebhookConfig(BaseModel):
+    """A generic webhook that receives new tasks as HMAC-signed JSON."""
+
+    url: str | None = None
+    secret: SecretStr | None = None
+    timeout_s: float = 10.0
+
+
+class Settings(BaseSettings):
+    """Service settings from ``FIREGRID_*`` environment variables (and ``.env``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="FIREGRID_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        env_ignore_empty=True,
+    )
+
+    env: Literal["development", "production"] = "development"
+    home: Path = Path("var")
+    database_url: str | None = None  # default: sqlite file under home
+    broker_url: str | None = None  # default: durable SQLite broker under home
+    secret_key: SecretStr | None = None  # JWT signing key; generated into home in development
+    token_ttl_min: int = Field(12 * 60, gt=0)
+    host: str = "127.0.0.1"
+    port: int = 8000
+    upload_max_bytes: int = Field(200 * 1024 * 1024, gt=0)
+    outbox_sweep_s: float = Field(30.0, gt=0)
+    stale_job_min: float = Field(15.0, gt=0)
+    log_level: str = "INFO"
+    pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
+    webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.env == "production" and self.secret_key is None:
+            raise ConfigError("FIREGRID_SECRET_KEY must be set when FIREGRID_ENV=production")
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < 32:
+            raise ConfigError("FIREGRID_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL (SQLite file under ``home`` unless set)."""
+        return self.database_url or f"sqlite:///{(self.home / 'firegrid.sqlite').resolve()}"
+
+    @property
+    def celery_broker_url(self) -> str:
+        """The Celery broker URL (a SQLite-backed kombu transport under ``home`` unless set)."""
+        return self.broker_url or f"sqla+sqlite:///{(self.home / 'broker.sqlite').resolve()}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Where uploaded files are kept (ingest evidence)."""
+        return self.home / "uploads"
+
+    def jwt_key(self) -> str:
+        """The JWT key; in development one is generated once and kept in ``home``."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.home / "secret_key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()

@@ -1,0 +1,78 @@
+"""The firegrid exception tree.
+
+Every error raised on purpose by firegrid derives from :class:`FiregridError`;
+the API maps classes to HTTP status codes in one table (``api/errors.py``).
+
+* FiregridError
+  + InputError                 bad input a user can fix (file, row, field)
+    - UnsupportedFormatError   a file firegrid cannot recognise
+    - RowError                 one bad row in an otherwise good file
+    - GridValidationError      a grid file that cannot be imported
+    - UploadTooLargeError      an upload above the configured limit
+  + NotFoundError              an id that does not exist (or is not visible)
+  + ConflictError              a state change that is not allowed now
+    - IllegalTransitionError   a task transition the state machine refuses
+  + AuthError                  missing or bad credentials
+  + PermissionDeniedError      authenticated, but not allowed
+  + ConfigError                settings that cannot work
+  + ServiceUnavailableError    a backing service (database, broker) is down
+"""
+
+from __future__ import annotations
+
+
+class FiregridError(Exception):
+    """Base class of every firegrid error."""
+
+
+class InputError(FiregridError):
+    """Input that firegrid cannot accept; the message names the input and the problem."""
+
+
+class UnsupportedFormatError(InputError):
+    """A file whose format is not recognised."""
+
+
+class RowError(InputError):
+    """One bad row; carries the line number (1-based, header is line 1)."""
+
+    def __init__(self, line: int | None, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class GridValidationError(InputError):
+    """A grid that cannot be imported (the message lists the offending features)."""
+
+
+class UploadTooLargeError(InputError):
+    """An upload larger than the configured limit."""
+
+
+class NotFoundError(FiregridError):
+    """A resource that does not exist, or is outside the caller's grid subtree."""
+
+
+class ConflictError(FiregridError):
+    """A request that conflicts with the current state."""
+
+
+class IllegalTransitionError(ConflictError):
+    """A task state transition the state machine refuses."""
+
+
+class AuthError(FiregridError):
+    """Missing, expired or wrong credentials."""
+
+
+class PermissionDeniedError(FiregridError):
+    """The caller is known but lacks the role for this action."""
+
+
+class ConfigError(FiregridError):
+    """Settings that cannot work."""
+
+
+class ServiceUnavailableError(FiregridError):
+    """A backing service (database, broker) cannot be reached."""

@@ -1,0 +1,1 @@
+"""Notifications: an outbox written in the pipeline's transaction, delivered by workers."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables, engine/session factory and Alembic migrations."""

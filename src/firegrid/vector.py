@@ -1,0 +1,85 @@
+"""Read vector files (GeoJSON, Shapefile, GeoPackage, ...) into WGS84 shapely features.
+
+Reading goes through pyogrio (GDAL); reprojection to EPSG:4326 through pyproj, with
+axis order longitude, latitude.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+
+from firegrid.errors import InputError
+from firegrid.types import WGS84
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature: its index in the file, its geometry (WGS84, may be None) and properties."""
+
+    index: int
+    geometry: BaseGeometry | None
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VectorLayer:
+    """Features of one layer, reprojected to WGS84; ``source_crs`` is what the file said."""
+
+    features: list[Feature]
+    source_crs: str
+    crs: str = WGS84
+
+
+def read_vector(path: Path, layer: str | int | None = None) -> VectorLayer:
+    """Read a vector file; unknown CRS is assumed WGS84 (and logged)."""
+    from pyogrio.errors import DataLayerError, DataSourceError
+    from pyogrio.raw import read
+
+    try:
+        meta, _, wkb, field_data = read(str(path), layer=layer)
+    except (DataSourceError, DataLayerError, OSError) as exc:
+        raise InputError(f"{path.name}: cannot read as a vector file ({exc})") from exc
+    names = [str(n) for n in meta["fields"]]
+    geometries = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
+    source_crs = meta.get("crs") or ""
+    if geometries is not None:
+        geometries = _to_wgs84(geometries, source_crs, path)
+    features = []
+    for i in range(len(field_data[0]) if field_data else len(geometries or [])):
+        props = {name: _plain(field_data[j][i]) for j, name in enumerate(names)}
+        geometry = geometries[i] if geometries is not None else None
+        features.append(Feature(i, geometry if geometry is not None else None, props))
+    return VectorLayer(features, source_crs or WGS84)
+
+
+def _to_wgs84(geometries: np.ndarray, source_crs: str, path: Path) -> np.ndarray:
+    if not source_crs:
+        log.warning("%s has no CRS; assuming %s", path.name, WGS84)
+        return geometries
+    crs = CRS.from_user_input(source_crs)
+    if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+        return geometries
+    transformer = Transformer.from_crs(crs, 4326, always_xy=True)
+    log.info("reprojecting %s from %s to %s", path.name, source_crs, WGS84)
+    projected: np.ndarray = shapely.transform(
+        geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+    )
+    return projected
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value

@@ -1,0 +1,67 @@
+"""The Celery app factory and the producer side (``TaskQueue``).
+
+Embedded default: a durable SQLite-backed kombu transport under ``FIREGRID_HOME``;
+``FIREGRID_BROKER_URL=redis://...`` switches to Redis. Tasks are acked late and
+rejected (requeued) when a worker process dies, and every task is idempotent.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from firegrid.config import Settings
+
+INGEST_TASK = "firegrid.ingest_job"
+DELIVER_TASK = "firegrid.deliver"
+SWEEP_TASK = "firegrid.sweep"
+
+
+def create_celery(settings: Settings) -> Celery:
+    """A configured Celery app bound to ``settings``."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    app = Celery("firegrid", broker=settings.celery_broker_url, include=["firegrid.worker.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        worker_hijack_root_logger=False,
+        timezone="UTC",
+        beat_schedule={"sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_s}},
+        beat_schedule_filename=str(settings.home / "celerybeat-schedule"),
+    )
+    if settings.celery_broker_url.startswith("redis"):
+        app.conf.broker_transport_options = {"visibility_timeout": 3600}
+    app.firegrid_settings = settings  # read by tasks through self.app
+    return app
+
+
+class TaskQueue:
+    """Sends firegrid tasks by name (the API and CLI never import task functions)."""
+
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def ingest(self, job_id: int) -> None:
+        """Queue an ingest job."""
+        self.app.send_task(INGEST_TASK, args=[job_id])
+
+    def deliver(self, outbox_id: int) -> None:
+        """Queue one notification delivery."""
+        self.app.send_task(DELIVER_TASK, args=[outbox_id])
+
+    def sweep(self) -> None:
+        """Queue a sweep now (due notifications, stale jobs)."""
+        self.app.send_task(SWEEP_TASK)
+
+    def ping(self) -> bool:
+        """True when the broker accepts a connection."""
+        try:
+            with self.app.connection_for_write() as connection:
+                connection.ensure_connection(max_retries=1, timeout=2)
+            return True
+        except Exception:  # any broker error means "not ready"
+            return False

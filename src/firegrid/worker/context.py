@@ -1,0 +1,79 @@
+"""Per-process resources for workers and the API: engine, sessions, grid cache, channels.
+
+Built lazily in each process (after a prefork fork), never at import.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from firegrid.config import Settings
+from firegrid.notify.channels import Channel, LogChannel, WebhookChannel
+from firegrid.services.grid import GridCache
+from firegrid.services.ingest import IngestContext
+from firegrid.store.db import make_engine, session_factory
+
+
+@dataclass
+class Runtime:
+    """What a process needs to run the pipeline and deliver notifications."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    grids: GridCache
+    channels: dict[str, Channel]
+
+    @property
+    def ingest(self) -> IngestContext:
+        """The pipeline context."""
+        return IngestContext(self.sessions, self.settings.pipeline, self.grids, tuple(self.channels))
+
+    def close(self) -> None:
+        """Release connections and HTTP clients."""
+        for channel in self.channels.values():
+            client = getattr(channel, "client", None)
+            if isinstance(client, httpx.Client):
+                client.close()
+        self.engine.dispose()
+
+
+def build_channels(settings: Settings) -> dict[str, Channel]:
+    """The enabled notification channels: the log always, the webhook when configured."""
+    channels: dict[str, Channel] = {"log": LogChannel()}
+    hook = settings.webhook
+    if hook.url:
+        secret = hook.secret.get_secret_value() if hook.secret else None
+        channels["webhook"] = WebhookChannel(hook.url, secret, httpx.Client(timeout=hook.timeout_s))
+    return channels
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """A fresh runtime for this process."""
+    engine = make_engine(settings.db_url)
+    return Runtime(
+        settings,
+        engine,
+        session_factory(engine),
+        GridCache(settings.pipeline.route_buffer_m),
+        build_channels(settings),
+    )
+
+
+_lock = threading.Lock()
+_runtimes: dict[tuple[int, int], Runtime] = {}
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    """The runtime of this process for ``settings`` (rebuilt after a fork)."""
+    key = (os.getpid(), id(settings))
+    with _lock:
+        if key not in _runtimes:
+            _runtimes[key] = build_runtime(settings)
+        return _runtimes[key]

@@ -1,0 +1,80 @@
+"""Thin Celery tasks: ids in, ids out; each calls one service and is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from celery import Task, shared_task
+from sqlalchemy import select
+
+from firegrid.notify.delivery import claim, deliver, due_message_ids, release_stale_claims
+from firegrid.services.ingest import run_job
+from firegrid.services.tasks import mark_dispatched
+from firegrid.store.db import transaction
+from firegrid.store.tables import IngestJob, utcnow
+from firegrid.worker.app import DELIVER_TASK, INGEST_TASK, SWEEP_TASK
+from firegrid.worker.context import Runtime, runtime_for
+
+log = logging.getLogger(__name__)
+
+
+def _runtime(task: Task) -> Runtime:
+    return runtime_for(task.app.firegrid_settings)
+
+
+@shared_task(name=INGEST_TASK, bind=True)
+def ingest_job(self: Task, job_id: int) -> int:
+    """Ingest one recorded file, then queue the notifications it created."""
+    runtime = _runtime(self)
+    run_job(runtime.ingest, job_id)
+    queue_due_messages(self, runtime)
+    return job_id
+
+
+@shared_task(name=DELIVER_TASK, bind=True)
+def deliver_message(self: Task, outbox_id: int) -> int:
+    """Deliver one outbox message (a message already sent is left alone)."""
+    runtime = _runtime(self)
+    with transaction(runtime.sessions) as session:
+        if not claim(session, outbox_id):
+            return outbox_id
+    with transaction(runtime.sessions) as session:
+        message = deliver(session, outbox_id, runtime.channels)
+        task_id = message.payload.get("task_id") if message is not None else None
+        if message is not None and message.status == "sent" and task_id is not None:
+            mark_dispatched(session, int(task_id))
+    return outbox_id
+
+
+@shared_task(name=SWEEP_TASK, bind=True)
+def sweep(self: Task) -> dict[str, Any]:
+    """Periodic: queue due notifications, release dead claims, requeue stale ingest jobs."""
+    runtime = _runtime(self)
+    stale_after = timedelta(minutes=runtime.settings.stale_job_min)
+    with transaction(runtime.sessions) as session:
+        released = release_stale_claims(session, stale_after)
+        jobs = list(
+            session.scalars(
+                select(IngestJob.id).where(
+                    IngestJob.status.in_(("queued", "running")), IngestJob.updated_at < utcnow() - stale_after
+                )
+            )
+        )
+        for job in session.scalars(select(IngestJob).where(IngestJob.id.in_(jobs))):
+            job.updated_at = utcnow()
+    for job_id in jobs:
+        log.warning("requeueing stale ingest job %s", job_id)
+        self.app.send_task(INGEST_TASK, args=[job_id])
+    queued = queue_due_messages(self, runtime)
+    return {"messages": queued, "released": released, "jobs": jobs}
+
+
+def queue_due_messages(task: Task, runtime: Runtime) -> int:
+    """Send a delivery task for every due outbox message."""
+    with transaction(runtime.sessions) as session:
+        ids = due_message_ids(session)
+    for outbox_id in ids:
+        task.app.send_task(DELIVER_TASK, args=[outbox_id])
+    return len(ids)
