@@ -16,7 +16,9 @@ from firegrid.worker.context import build_runtime
 @pytest.fixture(scope="module")
 def demo_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A home with the demo loaded (grid, users, heat sources, sample points)."""
-    settings = Settings(home=tmp_path_factory.mktemp("api") / "home", _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(  # type: ignore[call-arg]
+        home=tmp_path_factory.mktemp("api") / "home", upload_max_bytes=1_000_000, _env_file=None
+    )
     rt = build_runtime(settings)
     migrate(rt.engine)
     prepare(rt)

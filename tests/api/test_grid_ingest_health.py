@@ -61,6 +61,8 @@ def test_upload_limits_and_names(client: TestClient, admin: dict[str, str], demo
     limit = demo_settings.upload_max_bytes
     big = {"file": ("big.csv", b"x" * (limit + 1), "text/csv")}
     assert client.post("/ingest", files=big, headers=admin).status_code == 413
+    huge = {"file": ("huge.csv", b"x" * (limit + 200_000), "text/csv")}  # refused by the body limit
+    assert client.post("/ingest", files=huge, headers=admin).status_code == 413
     body = b"latitude,longitude,acq_date,acq_time\n38.5,112.5,2024-10-28,0536\n"
     files = {"file": ("../../../../tmp/evil name.csv", body, "text/csv")}
     response = client.post("/ingest", files=files, headers=admin)

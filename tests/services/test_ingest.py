@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from firegrid import sample
 from firegrid.cli.demo import sample_users
 from firegrid.services.grid import active_version
-from firegrid.services.ingest import IngestSummary, ingest_file
+from firegrid.services.ingest import IngestSummary, create_job, ingest_file, run_job
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, IncidentRow, OutboxMessage, TaskAssignee, TaskRow, User
 from firegrid.worker.context import Runtime
@@ -161,3 +161,13 @@ def test_global_modis_file_is_idempotent(runtime: Runtime, shared_data: Path) ->
     again = ingest_file(runtime.ingest, path)
     assert (again.read, again.new, again.duplicates) == (19416, 0, 19416)
     assert count(runtime, DetectionRow) == 19416
+
+
+def test_a_job_runs_once_even_when_delivered_twice(grid_runtime: Runtime) -> None:
+    path = sample.path(sample.FIRE_POINTS)
+    with transaction(grid_runtime.sessions) as session:
+        job = create_job(session, path, sha256="0" * 64)
+    first = run_job(grid_runtime.ingest, job.id)
+    second = run_job(grid_runtime.ingest, job.id)  # a redelivered message
+    assert second == first and first.new == 28
+    assert count(grid_runtime, DetectionRow) == 28

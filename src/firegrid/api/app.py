@@ -21,6 +21,8 @@ from firegrid.worker.context import build_runtime
 
 log = logging.getLogger(__name__)
 
+MULTIPART_SLACK = 64 * 1024
+
 DESCRIPTION = """
 firegrid turns satellite fire points (and, later, camera, drone and dust detections) into
 verification tasks for the grid inspector of each village.
@@ -48,7 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             runtime.close()
 
-    app = FastAPI(title="firegrid", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="firegrid",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        max_body_size=settings.upload_max_bytes + MULTIPART_SLACK,  # 413 while streaming, before parsing
+    )
     add_exception_handlers(app)
 
     @app.middleware("http")

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from fastapi import Request, UploadFile
+from fastapi import UploadFile
 
 from firegrid.errors import InputError, UploadTooLargeError
 
@@ -23,13 +23,6 @@ def safe_name(filename: str | None) -> str:
     if not cleaned:
         raise InputError("the upload has no usable file name")
     return cleaned[:200]
-
-
-def check_declared_size(request: Request, limit: int) -> None:
-    """Refuse early when Content-Length already says the body is too large."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
-        raise UploadTooLargeError(f"upload of {int(declared)} bytes exceeds the limit of {limit} bytes")
 
 
 async def save_upload(upload: UploadFile, directory: Path, limit: int) -> tuple[Path, str, str]:

@@ -154,6 +154,10 @@ def _mark_done(session: Session, job_id: int, summary: IngestSummary) -> None:
 def _store(
     session: Session, ctx: IngestContext, parsed: ParseResult, label: str, job_id: int | None
 ) -> IngestSummary:
+    if job_id is not None:  # a second delivery of the same job must not overwrite the first one's summary
+        job = session.get_one(IngestJob, job_id, with_for_update=True)
+        if job.status == "done":
+            return IngestSummary.model_validate(job.summary)
     detections = parsed.detections
     summary = IngestSummary(
         read=parsed.rows_read,

@@ -6,12 +6,12 @@ import json
 from typing import Any
 
 import shapely
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, UploadFile
 from sqlalchemy import select
 
 from firegrid.api.deps import GridManagerDep, PrincipalDep, SessionDep, StateDep
 from firegrid.api.schemas import GridNode, GridVersionOut
-from firegrid.api.uploads import check_declared_size, save_upload
+from firegrid.api.uploads import save_upload
 from firegrid.errors import NotFoundError
 from firegrid.grid.cells import GridTree
 from firegrid.services.grid import active_version, cell_row, import_grid
@@ -23,7 +23,6 @@ router = APIRouter(prefix="/grid", tags=["grid"])
 @router.post("/import")
 async def import_file(
     file: UploadFile,
-    request: Request,
     _: GridManagerDep,
     session: SessionDep,
     state: StateDep,
@@ -32,7 +31,6 @@ async def import_file(
 ) -> GridVersionOut:
     """Import GeoJSON / GeoPackage / zipped Shapefile as the new active grid version."""
     settings = state.runtime.settings
-    check_declared_size(request, settings.upload_max_bytes)
     path, filename, _sha = await save_upload(file, settings.uploads_dir / "grids", settings.upload_max_bytes)
     version, _report = import_grid(session, path, name=name or filename, strict=strict, source_name=filename)
     session.commit()

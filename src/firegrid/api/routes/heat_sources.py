@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, UploadFile, status
+from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
 from firegrid.api.deps import HeatManagerDep, PrincipalDep, SessionDep, StateDep
 from firegrid.api.schemas import HeatSourceIn, HeatSourceOut, ImportResult
-from firegrid.api.uploads import check_declared_size, save_upload
+from firegrid.api.uploads import save_upload
 from firegrid.errors import NotFoundError
 from firegrid.services.heat_sources import import_heat_sources, upsert_heat_sources
 from firegrid.store.tables import HeatSourceRow
@@ -44,7 +44,6 @@ def add_source(body: HeatSourceIn, _: HeatManagerDep, session: SessionDep) -> He
 @router.post("/import")
 async def import_file(
     file: UploadFile,
-    request: Request,
     _: HeatManagerDep,
     session: SessionDep,
     state: StateDep,
@@ -52,7 +51,6 @@ async def import_file(
 ) -> ImportResult:
     """Import CSV / GeoJSON / GeoPackage / zipped Shapefile; rows that cannot be used are listed."""
     settings = state.runtime.settings
-    check_declared_size(request, settings.upload_max_bytes)
     path, name, _sha = await save_upload(
         file, settings.uploads_dir / "heat_sources", settings.upload_max_bytes
     )

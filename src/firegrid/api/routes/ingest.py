@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, UploadFile, status
+from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
 from firegrid.api.deps import IngestorDep, SessionDep, StateDep
 from firegrid.api.schemas import IngestJobOut
-from firegrid.api.uploads import check_declared_size, save_upload
+from firegrid.api.uploads import save_upload
 from firegrid.errors import NotFoundError
 from firegrid.services.ingest import create_job
 from firegrid.store.tables import IngestJob
@@ -23,11 +23,10 @@ def _out(job: IngestJob) -> IngestJobOut:
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
 async def upload(
-    file: UploadFile, request: Request, principal: IngestorDep, session: SessionDep, state: StateDep
+    file: UploadFile, principal: IngestorDep, session: SessionDep, state: StateDep
 ) -> IngestJobOut:
     """Store the file, record a job and queue it; poll ``GET /ingest/{id}`` for the summary."""
     settings = state.runtime.settings
-    check_declared_size(request, settings.upload_max_bytes)
     path, name, sha = await save_upload(file, settings.uploads_dir, settings.upload_max_bytes)
     job = create_job(session, path, filename=name, sha256=sha, submitted_by=principal.name)
     session.commit()
