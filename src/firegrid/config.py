@@ -115,6 +115,25 @@ class WebhookConfig(BaseModel):
     timeout_s: float = 10.0
 
 
+class SentinelHubSettings(BaseModel):
+    """Sentinel Hub (or Copernicus Data Space) credentials and endpoints."""
+
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    base_url: str = "https://services.sentinel-hub.com"
+    token_url: str = "https://services.sentinel-hub.com/auth/realms/main/protocol/openid-connect/token"
+    max_attempts: int = Field(4, ge=1)
+    sleep_s: float = Field(5.0, ge=0)
+
+
+class ScanSettings(BaseModel):
+    """Scene scanning: window size, where scenes may be read from, Sentinel-2 DN offset."""
+
+    window_size: int = Field(1024, ge=64)
+    roots: list[Path] = Field(default_factory=list)  # extra folders the API may scan (home/scenes always)
+    s2_offset: float = -1000.0  # DN offset of integer Sentinel-2 band files without metadata
+
+
 class Settings(BaseSettings):
     """Service settings from ``FIREGRID_*`` environment variables (and ``.env``)."""
 
@@ -138,8 +157,11 @@ class Settings(BaseSettings):
     outbox_sweep_s: float = Field(30.0, gt=0)
     stale_job_min: float = Field(15.0, gt=0)
     log_level: str = "INFO"
+    models_dir: Path | None = None  # default: models/ of the source checkout
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
+    scan: ScanSettings = Field(default_factory=ScanSettings)
+    sentinelhub: SentinelHubSettings = Field(default_factory=SentinelHubSettings)
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
@@ -163,6 +185,17 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         """Where uploaded files are kept (ingest evidence)."""
         return self.home / "uploads"
+
+    @property
+    def scenes_dir(self) -> Path:
+        """Where downloaded scenes are kept; always allowed for the API."""
+        return self.home / "scenes"
+
+    def models_path(self) -> Path:
+        """The folder with the ONNX graphs and manifests."""
+        from firegrid.detect.satellite.runtime import default_models_dir
+
+        return self.models_dir or default_models_dir()
 
     def jwt_key(self) -> str:
         """The JWT key; in development one is generated once and kept in ``home``."""

@@ -16,6 +16,7 @@ the API maps classes to HTTP status codes in one table (``api/errors.py``).
   + PermissionDeniedError      authenticated, but not allowed
   + ConfigError                settings that cannot work
   + ServiceUnavailableError    a backing service (database, broker) is down
+    - SourceUnavailableError   a remote data source (Sentinel Hub, FIRMS) failed
 """
 
 from __future__ import annotations
@@ -76,3 +77,7 @@ class ConfigError(FiregridError):
 
 class ServiceUnavailableError(FiregridError):
     """A backing service (database, broker) cannot be reached."""
+
+
+class SourceUnavailableError(ServiceUnavailableError):
+    """A remote data source failed; the message names the source and the problem."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from shapely.geometry.base import BaseGeometry
-
 WGS84 = "EPSG:4326"
 
 
@@ -39,11 +37,3 @@ class BBox:
         x0, y0, x1, y1 = self.bounds
         if x0 > x1 or y0 > y1:
             raise ValueError(f"bbox min must not exceed max: {self.bounds}")
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """A shapely geometry with its CRS."""
-
-    shape: BaseGeometry
-    crs: str = WGS84

@@ -124,3 +124,56 @@ def test_killed_worker_child_is_redelivered_without_duplicates(tmp_path: Path, r
         assert distinct == rows
     assert "WorkerLostError" in (tmp_path / "worker.log").read_text()
     rt.close()
+
+
+def test_scene_jobs_run_through_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder scene and a Sentinel Hub request (fake server), each split into windows by the worker."""
+    from firegrid.services.scenes import create_scene_job
+    from firegrid.store.tables import SceneJob
+    from tests.imagery.fake_sentinelhub import FakeSentinelHub
+    from tests.services.test_scenes import xinzhou_scene
+
+    with FakeSentinelHub() as fake:
+        env = {
+            "FIREGRID_HOME": str(tmp_path / "home"),
+            "FIREGRID_SCAN__WINDOW_SIZE": "64",
+            "OAUTHLIB_INSECURE_TRANSPORT": "1",
+            "FIREGRID_SENTINELHUB__CLIENT_ID": "id",
+            "FIREGRID_SENTINELHUB__CLIENT_SECRET": "secret",
+            "FIREGRID_SENTINELHUB__BASE_URL": fake.url,
+            "FIREGRID_SENTINELHUB__TOKEN_URL": f"{fake.url}/oauth/token",
+        }
+        settings = Settings(home=tmp_path / "home", _env_file=None)  # type: ignore[call-arg]
+        rt = _prepared(settings)
+        folder = xinzhou_scene(settings.scenes_dir / "synthetic")
+        request = {
+            "collection": "sentinel-2-l1c",
+            "bbox": [112.50, 38.50, 112.56, 38.55],
+            "start": "2024-10-28T00:00:00+00:00",
+            "end": "2024-10-30T00:00:00+00:00",
+            "max_cloud": 30.0,
+        }
+        with transaction(rt.sessions) as session:
+            jobs = [
+                create_scene_job(session, str(folder)).id,
+                create_scene_job(session, str(settings.scenes_dir / "sh"), request=request).id,
+                create_scene_job(session, str(tmp_path / "missing")).id,
+            ]
+        queue = TaskQueue(create_celery(settings))
+        with worker_process(env, tmp_path / "worker.log", "--pool=solo"):
+            for job_id in jobs:
+                queue.scene(job_id)
+
+            def finished() -> bool:
+                with rt.sessions() as session:
+                    return all(session.get_one(SceneJob, j).status in ("done", "failed") for j in jobs)
+
+            wait_for(finished, 120, "scene jobs")
+        with rt.sessions() as session:
+            folder_job, sh_job, bad_job = (session.get_one(SceneJob, j) for j in jobs)
+        assert folder_job.status == "done" and folder_job.windows_total == 16
+        assert folder_job.summary["fire_pixels"] > 0 and folder_job.summary["ingest"]["new"] > 0
+        assert sh_job.status == "done" and sh_job.scene_id.startswith("S2B_")
+        assert len(sh_job.summary["fire_points"]) == 1 and sh_job.summary["ingest"]["new"] == 1
+        assert bad_job.status == "failed" and "no such scene" in (bad_job.error or "")
+        rt.close()

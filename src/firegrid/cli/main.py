@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from firegrid.auth.roles import Role
 from firegrid.cli import common
 from firegrid.cli.common import err
+from firegrid.cli.scan import scan
 from firegrid.errors import FiregridError
 from firegrid.grid.build import FieldMap
 from firegrid.services.grid import import_grid
@@ -36,6 +37,7 @@ app.add_typer(grid_app, name="grid")
 app.add_typer(users_app, name="users")
 app.add_typer(heat_app, name="heat-sources")
 app.add_typer(db_app, name="db")
+app.command("scan")(scan)
 
 FIRE_POINT_SUFFIXES = {".csv", ".txt", ".json", ".geojson", ".xlsx", ".xlsm"}
 

@@ -127,6 +127,20 @@ def ingest_file(
         summary = IngestSummary(errors=[IngestErrorItem(file=label, line=None, message=str(exc))])
         _finish_job(ctx, job_id, summary)
         return summary
+    return _store_with_retries(ctx, parsed, label, job_id)
+
+
+def ingest_detections(
+    ctx: IngestContext, detections: Detections, *, label: str, job_id: int | None = None
+) -> IngestSummary:
+    """Ingest detections made by firegrid's own detectors (scenes, later cameras and drones)."""
+    parsed = ParseResult("detections", detections, len(detections))
+    return _store_with_retries(ctx, parsed, label, job_id)
+
+
+def _store_with_retries(
+    ctx: IngestContext, parsed: ParseResult, label: str, job_id: int | None
+) -> IngestSummary:
     for attempt in range(3):
         try:
             with transaction(ctx.sessions) as session:

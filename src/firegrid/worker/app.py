@@ -14,6 +14,9 @@ from firegrid.config import Settings
 INGEST_TASK = "firegrid.ingest_job"
 DELIVER_TASK = "firegrid.deliver"
 SWEEP_TASK = "firegrid.sweep"
+SCENE_TASK = "firegrid.scene_job"
+WINDOW_TASK = "firegrid.scene_window"
+FINISH_SCENE_TASK = "firegrid.scene_finish"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -52,6 +55,10 @@ class TaskQueue:
     def deliver(self, outbox_id: int) -> None:
         """Queue one notification delivery."""
         self.app.send_task(DELIVER_TASK, args=[outbox_id])
+
+    def scene(self, job_id: int) -> None:
+        """Queue a scene job (download if needed, then split into windows)."""
+        self.app.send_task(SCENE_TASK, args=[job_id])
 
     def sweep(self) -> None:
         """Queue a sweep now (due notifications, stale jobs)."""

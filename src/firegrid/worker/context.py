@@ -17,6 +17,7 @@ from firegrid.config import Settings
 from firegrid.notify.channels import Channel, LogChannel, WebhookChannel
 from firegrid.services.grid import GridCache
 from firegrid.services.ingest import IngestContext
+from firegrid.services.scenes import ScanContext
 from firegrid.store.db import make_engine, session_factory
 
 
@@ -34,6 +35,18 @@ class Runtime:
     def ingest(self) -> IngestContext:
         """The pipeline context."""
         return IngestContext(self.sessions, self.settings.pipeline, self.grids, tuple(self.channels))
+
+    @property
+    def scan(self) -> ScanContext:
+        """The scene-scanning context."""
+        scan = self.settings.scan
+        return ScanContext(
+            self.ingest,
+            self.settings.models_path(),
+            scan.window_size,
+            scan.s2_offset,
+            self.settings.sentinelhub,
+        )
 
     def close(self) -> None:
         """Release connections and HTTP clients."""

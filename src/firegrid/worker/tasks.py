@@ -9,12 +9,21 @@ from typing import Any
 from celery import Task, shared_task
 from sqlalchemy import select
 
+from firegrid.errors import FiregridError
 from firegrid.notify.delivery import claim, deliver, due_message_ids, release_stale_claims
 from firegrid.services.ingest import run_job
+from firegrid.services.scenes import download_if_needed, fail_job, finish_job, plan_job, scan_job_window
 from firegrid.services.tasks import mark_dispatched
 from firegrid.store.db import transaction
 from firegrid.store.tables import IngestJob, utcnow
-from firegrid.worker.app import DELIVER_TASK, INGEST_TASK, SWEEP_TASK
+from firegrid.worker.app import (
+    DELIVER_TASK,
+    FINISH_SCENE_TASK,
+    INGEST_TASK,
+    SCENE_TASK,
+    SWEEP_TASK,
+    WINDOW_TASK,
+)
 from firegrid.worker.context import Runtime, runtime_for
 
 log = logging.getLogger(__name__)
@@ -78,3 +87,38 @@ def queue_due_messages(task: Task, runtime: Runtime) -> int:
     for outbox_id in ids:
         task.app.send_task(DELIVER_TASK, args=[outbox_id])
     return len(ids)
+
+
+@shared_task(name=SCENE_TASK, bind=True)
+def scene_job(self: Task, job_id: int) -> int:
+    """Download the scene if it is a Sentinel Hub request, then queue one task per window."""
+    runtime = _runtime(self)
+    try:
+        download_if_needed(runtime.scan, job_id)
+        pending = plan_job(runtime.scan, job_id)
+    except FiregridError as exc:  # a bad scene is a failed job, not a retried task
+        fail_job(runtime.scan, job_id, str(exc))
+        return job_id
+    if not pending:  # every window was done by an earlier delivery
+        self.app.send_task(FINISH_SCENE_TASK, args=[job_id])
+    for index in pending:
+        self.app.send_task(WINDOW_TASK, args=[job_id, index])
+    return job_id
+
+
+@shared_task(name=WINDOW_TASK, bind=True)
+def scene_window(self: Task, job_id: int, index: int) -> int:
+    """Scan one window; the last one to finish queues the clustering and ingest."""
+    runtime = _runtime(self)
+    if scan_job_window(runtime.scan, job_id, index):
+        self.app.send_task(FINISH_SCENE_TASK, args=[job_id])
+    return job_id
+
+
+@shared_task(name=FINISH_SCENE_TASK, bind=True)
+def scene_finish(self: Task, job_id: int) -> int:
+    """Cluster fire pixels into points and ingest them (once per job)."""
+    runtime = _runtime(self)
+    finish_job(runtime.scan, job_id)
+    queue_due_messages(self, runtime)
+    return job_id

@@ -1,0 +1,45 @@
+"""Sentinel-2 MSI active fire: HOTMAP (Murphy et al. 2016) on B12/B11/B8A."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
+from firegrid.detect.satellite.equations import hotmap_s2_prefilter
+from firegrid.detect.satellite.sparse import at_pixels, core_mask_rows, neighbours, sparse_nonzero
+
+
+class HotmapS2Detector(GraphDetector):
+    """Unambiguous: B12/B11 >= 1.4, B12/B8A >= 1.4, B12 >= 0.15; potential, only next to those:
+    (B11/B8A >= 2 and B11 >= 0.5) or saturated SWIR. No contextual window, no water test
+    (the absolute SWIR tests already exclude water).
+    """
+
+    name: str = "sentinel2-hotmap"
+    sensor: str = "sentinel2"
+    bands: tuple[str, ...] = ("b8a", "b11", "b12")
+    halo: int = 2
+    sun_corrected: bool = True
+
+    def detect(self, window: BandWindow) -> PixelResult:
+        """Fire pixels of the window's core (unambiguous pixels one pixel outside it count as neighbours)."""
+        h = window.halo - 1  # the core plus a one-pixel ring
+        ring = (slice(h, -h), slice(h, -h))
+        with np.errstate(invalid="ignore"):
+            hot = hotmap_s2_prefilter({k: window.bands[k][ring] for k in ("b11", "b12")})
+        rows, cols = sparse_nonzero(hot)
+        rows, cols = rows + h, cols + h
+        t = at_pixels(self.model, window.bands, rows, cols)
+        unambiguous = t["unambiguous"] & window.valid_at(rows, cols)
+        ur, uc = rows[unambiguous], cols[unambiguous]
+        nr, nc = neighbours(ur, uc, window.inside.shape)
+        t_near = at_pixels(self.model, window.bands, nr, nc)
+        potential = (t_near["near_test"] | window.saturated[nr, nc]) & window.valid_at(nr, nc)
+        keep = potential & core_mask_rows(nr, nc, window.inside.shape, window.halo)
+        in_core = core_mask_rows(ur, uc, window.inside.shape, window.halo)
+        rows_all = np.concatenate((ur[in_core], nr[keep]))
+        cols_all = np.concatenate((uc[in_core], nc[keep]))
+        classes = np.concatenate(
+            (np.full(in_core.sum(), HIGH, np.uint8), np.full(keep.sum(), NOMINAL, np.uint8))
+        )
+        return PixelResult.from_classes(rows_all, cols_all, classes)

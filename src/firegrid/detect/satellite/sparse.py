@@ -1,0 +1,70 @@
+"""Evaluate per-pixel graphs only where they can matter: at candidate pixels and in patches.
+
+Straw fires are a few pixels in millions. Each detector first applies a cheap
+*prefilter* that is a strict superset of its fire tests (looser thresholds, see
+``equations``), then runs its ONNX graph on the gathered pixels or on square patches
+around them. The results are identical to evaluating the graph everywhere
+(``tests/detect/test_sparse.py`` checks it), at a fraction of the memory traffic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from firegrid.detect.satellite.context import Patches
+from firegrid.detect.satellite.runtime import PixelModel
+
+Bands = dict[str, NDArray[np.float32]]
+CHUNK = 256  # candidates per batch of patches (61 x 61 x 4 bytes x bands each)
+
+
+def chunks(indexes: NDArray[np.intp], size: int = CHUNK) -> list[NDArray[np.intp]]:
+    """``indexes`` in batches of at most ``size``."""
+    return [indexes[i : i + size] for i in range(0, len(indexes), size)]
+
+
+def sparse_nonzero(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """``np.nonzero`` for a mostly-False 2-D mask: only rows that have a True are scanned."""
+    rows_any = np.flatnonzero(mask.any(axis=1))
+    if not len(rows_any):
+        return np.empty(0, np.intp), np.empty(0, np.intp)
+    r, c = np.nonzero(mask[rows_any])
+    return rows_any[r], c
+
+
+def at_pixels(
+    model: PixelModel, bands: Bands, rows: NDArray[np.intp], cols: NDArray[np.intp]
+) -> dict[str, NDArray[np.bool_]]:
+    """Graph outputs at individual pixels, as 1-D arrays."""
+    if not len(rows):
+        return {name: np.zeros(0, bool) for name in model.manifest.outputs}
+    gathered = {name: bands[name][rows, cols][None, :] for name in model.manifest.inputs}
+    return {k: v[0] for k, v in model.run(gathered).items()}
+
+
+def in_patches(model: PixelModel, bands: Bands, patches: Patches) -> dict[str, NDArray[np.bool_]]:
+    """Graph outputs on (n, size, size) patches around candidates."""
+    size = 2 * patches.radius + 1
+    n = len(patches.rows)
+    stacked = {name: patches.take(bands[name]).reshape(n * size, size) for name in model.manifest.inputs}
+    return {k: v.reshape(n, size, size) for k, v in model.run(stacked).items()}
+
+
+def neighbours(
+    rows: NDArray[np.intp], cols: NDArray[np.intp], shape: tuple[int, int]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """The distinct 3x3 neighbourhood pixels (including the pixels themselves) inside ``shape``."""
+    dr, dc = np.meshgrid(np.arange(-1, 2), np.arange(-1, 2), indexing="ij")
+    r = (rows[:, None] + dr.ravel()[None, :]).ravel()
+    c = (cols[:, None] + dc.ravel()[None, :]).ravel()
+    ok = (r >= 0) & (r < shape[0]) & (c >= 0) & (c < shape[1])
+    keys = np.unique(r[ok] * shape[1] + c[ok])
+    return keys // shape[1], keys % shape[1]
+
+
+def core_mask_rows(
+    rows: NDArray[np.intp], cols: NDArray[np.intp], shape: tuple[int, int], halo: int
+) -> NDArray[np.bool_]:
+    """Which of the pixels lie in the window's core."""
+    return (rows >= halo) & (rows < shape[0] - halo) & (cols >= halo) & (cols < shape[1] - halo)

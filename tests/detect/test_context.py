@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+
+from firegrid.detect.satellite.context import (
+    Patches,
+    contextual_test,
+    dilate3,
+    erode3,
+    growing_contextual_test,
+)
+
+
+def field(shape: tuple[int, int] = (81, 81), seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    b5 = rng.uniform(0.2, 0.3, shape).astype(np.float32)
+    b7 = (b5 * rng.uniform(0.4, 0.6, shape)).astype(np.float32)
+    return b7, b5
+
+
+def fixed(
+    b7: np.ndarray, b5: np.ndarray, background: np.ndarray, rows: list[int], cols: list[int]
+) -> list[bool]:
+    p = Patches(30, np.array(rows), np.array(cols))
+    return contextual_test(p.take(b7), p.take(b5), p.take(background)).tolist()
+
+
+def test_a_hot_pixel_stands_out_and_a_normal_one_does_not() -> None:
+    b7, b5 = field()
+    b7[40, 40] = 0.6  # r75 ~ 2.4, well above mean + 0.8
+    assert fixed(b7, b5, np.ones(b7.shape, bool), [40, 35], [40, 35]) == [True, False]
+
+
+def test_no_background_rejects() -> None:
+    b7, b5 = field()
+    b7[40, 40] = 0.6
+    assert fixed(b7, b5, np.zeros(b7.shape, bool), [40], [40]) == [False]
+
+
+def test_background_statistics_match_a_direct_computation() -> None:
+    b7, b5 = field(seed=5)
+    background = np.random.default_rng(1).random(b7.shape) > 0.3
+    r, c = 40, 41
+    background[r, c] = False
+    patch = (slice(r - 30, r + 31), slice(c - 30, c + 31))
+    r75 = (b7 / b5)[patch][background[patch]].astype(np.float64)
+    threshold = r75.mean() + max(3 * r75.std(), 0.8)  # numpy's population std, as nanstd
+    b7[r, c] = np.float32(b5[r, c] * (threshold + 0.01))
+    assert fixed(b7, b5, background, [r], [c]) == [True]
+    b7[r, c] = np.float32(b5[r, c] * (threshold - 0.01))
+    assert fixed(b7, b5, background, [r], [c]) == [False]
+
+
+def test_growing_window_needs_a_quarter_of_background() -> None:
+    b7, b5 = field()
+    b7[40, 40] = 0.6
+    inside = np.ones(b7.shape, bool)
+    background = np.zeros(b7.shape, bool)
+    background[:, :5] = True  # out of reach even of the 61 x 61 window
+    p = Patches(30, np.array([40]), np.array([40]))
+
+    def run() -> list[bool]:
+        return growing_contextual_test(p.take(b7), p.take(b5), p.take(background), p.take(inside)).tolist()
+
+    assert run() == [False]
+    background[36:45, 36:45] = True  # a 9x9 window close by is enough
+    background[40, 40] = False
+    assert run() == [True]
+
+
+def test_neighbourhoods() -> None:
+    mask = np.zeros((5, 5), bool)
+    mask[2, 2] = True
+    assert dilate3(mask).sum() == 9
+    full = np.ones((5, 5), bool)
+    full[2, 2] = False
+    eroded = erode3(full, np.ones((5, 5), bool))
+    assert not eroded[1:4, 1:4].any() and eroded[0, 0]  # the scene border does not erode

@@ -1,0 +1,57 @@
+"""Prefilters are strict supersets of the fire tests, so sparse evaluation loses nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+
+from firegrid.detect.satellite import equations
+from firegrid.detect.satellite.expr import evaluate
+
+CASES = [
+    (
+        equations.schroeder,
+        equations.schroeder_prefilter,
+        ("unambiguous", "candidate"),
+        "b1 b2 b3 b4 b5 b6 b7",
+    ),
+    (equations.goli, equations.goli_prefilter, ("eq12", "potential"), "b2 b3 b4 b5 b6 b7"),
+    (equations.hotmap_s2, equations.hotmap_s2_prefilter, ("unambiguous",), "b8a b11 b12"),
+]
+
+
+@pytest.mark.parametrize(
+    ("equation", "prefilter", "outputs", "bands"), CASES, ids=["schroeder", "goli", "hotmap"]
+)
+def test_prefilter_is_a_superset(equation, prefilter, outputs, bands) -> None:  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(11)
+    data = {b: rng.uniform(-0.1, 1.7, (600, 600)).astype(np.float32) for b in bands.split()}
+    hot_b7 = rng.random((600, 600)) < 0.05  # plenty of fire-like pixels near every threshold
+    for b in data.values():
+        b[rng.random(b.shape) < 0.01] = 0.0
+    if "b7" in data:
+        data["b7"][hot_b7] = data["b5"][hot_b7] * rng.uniform(1.7, 3.0, hot_b7.sum())
+    with np.errstate(all="ignore"):
+        full = evaluate(equation, data)
+        keep = np.asarray(prefilter(data))
+    for name in outputs:
+        assert full[name].any()
+        assert not (full[name] & ~keep).any(), name
+    assert keep.mean() < 0.9  # and it does filter
+
+
+@pytest.mark.shared_data
+def test_prefilter_on_the_real_crop(shared_data: Path) -> None:
+    data = {}
+    for n in range(2, 8):
+        with rasterio.open(shared_data / "satellite" / "landsat8_fire_crop" / f"band{n}.tif") as ds:
+            data[f"b{n}"] = ds.read(1)
+    data["b1"] = data["b2"]
+    for equation, prefilter, outputs, _ in CASES[:2]:
+        full = evaluate(equation, data)
+        keep = prefilter(data)
+        assert all(not (full[o] & ~keep).any() for o in outputs)
+        assert keep.mean() < 0.05
