@@ -126,6 +126,13 @@ class SentinelHubSettings(BaseModel):
     sleep_s: float = Field(5.0, ge=0)
 
 
+class FirmsSettings(BaseModel):
+    """NASA FIRMS access: the MAP_KEY (secret) and the service URL."""
+
+    map_key: SecretStr | None = None
+    base_url: str = "https://firms.modaps.eosdis.nasa.gov"
+
+
 class ScanSettings(BaseModel):
     """Scene scanning: window size, where scenes may be read from, Sentinel-2 DN offset."""
 
@@ -162,6 +169,9 @@ class Settings(BaseSettings):
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)
     scan: ScanSettings = Field(default_factory=ScanSettings)
     sentinelhub: SentinelHubSettings = Field(default_factory=SentinelHubSettings)
+    firms: FirmsSettings = Field(default_factory=FirmsSettings)
+    sources_file: Path | None = None  # YAML with `sources: [...]`, loaded at start
+    sources_tick_s: float = Field(30.0, gt=0)  # how often the scheduler looks for due sources
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
@@ -185,6 +195,11 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         """Where uploaded files are kept (ingest evidence)."""
         return self.home / "uploads"
+
+    @property
+    def pulls_dir(self) -> Path:
+        """Where pulled files are kept (the evidence of what a source returned)."""
+        return self.home / "pulls"
 
     @property
     def scenes_dir(self) -> Path:

@@ -14,7 +14,18 @@ from firegrid import __version__
 from firegrid.api.deps import AppState
 from firegrid.api.errors import add_exception_handlers
 from firegrid.api.metrics import HttpMetrics, PipelineCollector
-from firegrid.api.routes import auth, grid, health, heat_sources, incidents, ingest, scenes, tasks, users
+from firegrid.api.routes import (
+    auth,
+    grid,
+    health,
+    heat_sources,
+    incidents,
+    ingest,
+    scenes,
+    sources,
+    tasks,
+    users,
+)
 from firegrid.config import Settings
 from firegrid.worker.app import TaskQueue, create_celery
 from firegrid.worker.context import build_runtime
@@ -70,6 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    for module in (health, auth, ingest, scenes, grid, incidents, tasks, heat_sources, users):
+    for module in (health, auth, ingest, scenes, sources, grid, incidents, tasks, heat_sources, users):
         app.include_router(module.router)
     return app

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
-from firegrid.store.tables import DetectionRow, IncidentRow, IngestJob, OutboxMessage, TaskRow
+from firegrid.store.tables import DetectionRow, IncidentRow, IngestJob, OutboxMessage, SourceRow, TaskRow
 
 
 class PipelineCollector(Collector):
@@ -44,6 +44,7 @@ class PipelineCollector(Collector):
                 ):
                     family.add_metric([status], count)
                 yield family
+            yield from _source_families(session)
 
 
 class HttpMetrics:
@@ -68,3 +69,42 @@ class HttpMetrics:
         self.requests.labels(request.method, path, str(response.status_code)).inc()
         self.latency.labels(request.method, path).observe(time.perf_counter() - start)
         return response
+
+
+def _source_families(session: Session) -> Iterator[GaugeMetricFamily]:
+    """Per source: last success, last new data, newest observation, consecutive failures, alerting."""
+    rows = session.scalars(select(SourceRow).order_by(SourceRow.name)).all()
+    families = {
+        "last_success": GaugeMetricFamily(
+            "firegrid_source_last_success_timestamp_seconds",
+            "Unix time of the last successful run",
+            labels=["source"],
+        ),
+        "last_new_data": GaugeMetricFamily(
+            "firegrid_source_last_new_data_timestamp_seconds",
+            "Unix time of the last run that brought new data",
+            labels=["source"],
+        ),
+        "data_time": GaugeMetricFamily(
+            "firegrid_source_newest_observation_timestamp_seconds",
+            "Observation time of the newest data (lag = now - this)",
+            labels=["source"],
+        ),
+        "failures": GaugeMetricFamily(
+            "firegrid_source_consecutive_failures", "Failed runs in a row", labels=["source"]
+        ),
+        "alerting": GaugeMetricFamily(
+            "firegrid_source_alerting", "1 while the source's alarm is raised", labels=["source"]
+        ),
+    }
+    for row in rows:
+        for key, value in (
+            ("last_success", row.last_success_at),
+            ("last_new_data", row.last_new_data_at),
+            ("data_time", row.last_data_time),
+        ):
+            if value is not None:
+                families[key].add_metric([row.name], value.timestamp())
+        families["failures"].add_metric([row.name], row.consecutive_failures)
+        families["alerting"].add_metric([row.name], 1.0 if row.alerting else 0.0)
+    yield from families.values()

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from firegrid.auth.roles import Role
 from firegrid.cli import common
+from firegrid.cli import sources as sources_cli
 from firegrid.cli.common import err
 from firegrid.cli.scan import scan
 from firegrid.errors import FiregridError
@@ -38,6 +39,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(heat_app, name="heat-sources")
 app.add_typer(db_app, name="db")
 app.command("scan")(scan)
+app.add_typer(sources_cli.app, name="sources")
+app.command("pull")(sources_cli.pull)
 
 FIRE_POINT_SUFFIXES = {".csv", ".txt", ".json", ".geojson", ".xlsx", ".xlsm"}
 

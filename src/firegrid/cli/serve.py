@@ -11,7 +11,8 @@ import sys
 import uvicorn
 
 from firegrid.config import Settings
-from firegrid.store.db import make_engine, migrate
+from firegrid.services.sources import import_sources
+from firegrid.store.db import make_engine, migrate, session_factory, transaction
 from firegrid.worker.app import TaskQueue, create_celery
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,14 @@ def run_service(settings: Settings, host: str | None, port: int | None, worker: 
     """Migrate, start the embedded worker when wanted, serve the API until interrupted."""
     from firegrid.api.app import create_app
 
-    migrate(make_engine(settings.db_url))
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    if settings.sources_file is not None:
+        with transaction(session_factory(engine)) as session:
+            log.info(
+                "sources from %s: %s", settings.sources_file, import_sources(session, settings.sources_file)
+            )
+    engine.dispose()
     embedded = settings.broker_url is None
     child = _start_embedded_worker() if (worker if worker is not None else embedded) else None
     TaskQueue(create_celery(settings)).sweep()  # deliver what was queued while nothing ran

@@ -156,12 +156,24 @@ class SentinelHubSource:
             "compress": "deflate",
         }
         paths = {b: out / f"{b}.tif" for b in bands}
-        datasets = [rasterio.open(paths[b], "w", **profile) for b in bands]
+        progress_file = out / "progress.json"
+        done: set[int] = set(json.loads(progress_file.read_text())) if progress_file.is_file() else set()
+        resume = bool(done) and all(p.is_file() for p in paths.values())
+        if not resume:
+            done = set()
+        datasets = [
+            rasterio.open(paths[b], "r+") if resume else rasterio.open(paths[b], "w", **profile)
+            for b in bands
+        ]
         try:
-            for window in grid.tiles(MAX_REQUEST_PX):
+            for index, window in enumerate(grid.tiles(MAX_REQUEST_PX)):
+                if index in done:
+                    continue  # resumed: this tile arrived before the interruption
                 data = self._request(acquisition, grid, window, bands)
                 for i, ds in enumerate(datasets):
                     ds.write(data[:, :, i].astype(np.float32), 1, window=window)
+                done.add(index)
+                progress_file.write_text(json.dumps(sorted(done)))
         finally:
             for ds in datasets:
                 ds.close()
@@ -174,6 +186,7 @@ class SentinelHubSource:
             "source": f"sentinelhub:{acquisition.collection}",
         }
         (out / "scene.json").write_text(json.dumps(sidecar, indent=1))
+        progress_file.unlink(missing_ok=True)
         return out
 
     def _request(

@@ -11,6 +11,7 @@ from pathlib import Path
 GRID = "xinzhou_sample_grid.geojson"
 HEAT_SOURCES = "xinzhou_heat_sources.geojson"
 FIRE_POINTS = "synthetic_firms_xinzhou.csv"
+SOURCES = "sources.yaml"
 
 
 def path(name: str) -> Path:

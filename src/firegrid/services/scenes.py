@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from firegrid.detect.satellite.scan import finish_scan, scan_window, to_detectio
 from firegrid.errors import InputError, NotFoundError
 from firegrid.imagery.open import open_scene
 from firegrid.imagery.scene import Scene
+from firegrid.imagery.sentinelhub import Acquisition, SentinelHubSource
 from firegrid.imagery.windows import SceneReader, plan_windows
 from firegrid.services.ingest import IngestContext, ingest_detections
 from firegrid.store.db import transaction
@@ -193,19 +195,25 @@ def download_if_needed(ctx: ScanContext, job_id: int) -> None:
         request, source = dict(job.request), job.source
     if not request or (Path(source) / "scene.json").is_file():  # scene.json is written last
         return
-    from datetime import datetime
-
-    from firegrid.imagery.sentinelhub import SentinelHubSource
-
     sentinelhub = SentinelHubSource(ctx.sentinelhub or SentinelHubSettings())
     bbox = tuple(request["bbox"])
-    hits = sentinelhub.search(
-        request["collection"],
-        bbox,
-        datetime.fromisoformat(request["start"]),
-        datetime.fromisoformat(request["end"]),
-        request.get("max_cloud", 30.0),
-    )
+    if request.get("acquisition_id"):  # a catalog poll already chose the acquisition
+        hits = [
+            Acquisition(
+                request["acquisition_id"],
+                request["collection"],
+                datetime.fromisoformat(request["datetime"]),
+                request.get("cloud_cover"),
+            )
+        ]
+    else:
+        hits = sentinelhub.search(
+            request["collection"],
+            bbox,
+            datetime.fromisoformat(request["start"]),
+            datetime.fromisoformat(request["end"]),
+            request.get("max_cloud", 30.0),
+        )
     if not hits:
         window = f"{request['start']} .. {request['end']}"
         raise InputError(f"no {request['collection']} acquisition over {bbox} in {window}")
@@ -214,3 +222,15 @@ def download_if_needed(ctx: ScanContext, job_id: int) -> None:
         _job(session, job_id).status = "downloading"
     folder = sentinelhub.download(acquisition, bbox, Path(source), request.get("resolution"))  # type: ignore[arg-type]
     log.info("downloaded %s to %s", acquisition.id, folder)
+
+
+def run_scene_job(ctx: ScanContext, job_id: int) -> dict[str, Any]:
+    """Run a scene job in this process (download, every window, finish): the CLI's path."""
+    try:
+        download_if_needed(ctx, job_id)
+        for index in plan_job(ctx, job_id):
+            scan_job_window(ctx, job_id, index)
+        return finish_job(ctx, job_id)
+    except InputError as exc:
+        fail_job(ctx, job_id, str(exc))
+        raise

@@ -17,6 +17,8 @@ SWEEP_TASK = "firegrid.sweep"
 SCENE_TASK = "firegrid.scene_job"
 WINDOW_TASK = "firegrid.scene_window"
 FINISH_SCENE_TASK = "firegrid.scene_finish"
+SOURCES_TICK_TASK = "firegrid.sources_tick"
+PULL_TASK = "firegrid.pull_source"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -33,7 +35,10 @@ def create_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
         timezone="UTC",
-        beat_schedule={"sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_s}},
+        beat_schedule={
+            "sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_s},
+            "sources": {"task": SOURCES_TICK_TASK, "schedule": settings.sources_tick_s},
+        },
         beat_schedule_filename=str(settings.home / "celerybeat-schedule"),
     )
     if settings.celery_broker_url.startswith("redis"):
@@ -59,6 +64,10 @@ class TaskQueue:
     def scene(self, job_id: int) -> None:
         """Queue a scene job (download if needed, then split into windows)."""
         self.app.send_task(SCENE_TASK, args=[job_id])
+
+    def pull(self, name: str) -> None:
+        """Queue one run of a source now."""
+        self.app.send_task(PULL_TASK, args=[name])
 
     def sweep(self) -> None:
         """Queue a sweep now (due notifications, stale jobs)."""

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import httpx
 from sqlalchemy import Engine
@@ -17,6 +18,7 @@ from firegrid.config import Settings
 from firegrid.notify.channels import Channel, LogChannel, WebhookChannel
 from firegrid.services.grid import GridCache
 from firegrid.services.ingest import IngestContext
+from firegrid.services.pulls import SourceContext
 from firegrid.services.scenes import ScanContext
 from firegrid.store.db import make_engine, session_factory
 
@@ -30,6 +32,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     grids: GridCache
     channels: dict[str, Channel]
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(follow_redirects=True))
 
     @property
     def ingest(self) -> IngestContext:
@@ -48,12 +51,17 @@ class Runtime:
             self.settings.sentinelhub,
         )
 
+    def sources(self, enqueue_scene: Callable[[int], None]) -> SourceContext:
+        """The acquisition context; ``enqueue_scene`` queues scene jobs (or runs them in place)."""
+        return SourceContext(self.settings, self.ingest, self.scan, enqueue_scene, self.http)
+
     def close(self) -> None:
         """Release connections and HTTP clients."""
         for channel in self.channels.values():
             client = getattr(channel, "client", None)
             if isinstance(client, httpx.Client):
                 client.close()
+        self.http.close()
         self.engine.dispose()
 
 

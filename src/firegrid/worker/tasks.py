@@ -13,6 +13,7 @@ from firegrid.errors import FiregridError
 from firegrid.notify.delivery import claim, deliver, due_message_ids, release_stale_claims
 from firegrid.services.ingest import run_job
 from firegrid.services.scenes import download_if_needed, fail_job, finish_job, plan_job, scan_job_window
+from firegrid.services.sources import due_sources, run_scheduled
 from firegrid.services.tasks import mark_dispatched
 from firegrid.store.db import transaction
 from firegrid.store.tables import IngestJob, utcnow
@@ -20,7 +21,9 @@ from firegrid.worker.app import (
     DELIVER_TASK,
     FINISH_SCENE_TASK,
     INGEST_TASK,
+    PULL_TASK,
     SCENE_TASK,
+    SOURCES_TICK_TASK,
     SWEEP_TASK,
     WINDOW_TASK,
 )
@@ -122,3 +125,27 @@ def scene_finish(self: Task, job_id: int) -> int:
     finish_job(runtime.scan, job_id)
     queue_due_messages(self, runtime)
     return job_id
+
+
+@shared_task(name=SOURCES_TICK_TASK, bind=True)
+def sources_tick(self: Task) -> list[str]:
+    """Periodic: queue a pull for every source that is due."""
+    runtime = _runtime(self)
+    with runtime.sessions() as session:
+        names = due_sources(session, utcnow(), runtime.settings)
+    for name in names:
+        self.app.send_task(PULL_TASK, args=[name])
+    return names
+
+
+@shared_task(name=PULL_TASK, bind=True)
+def pull_source(self: Task, name: str) -> str:
+    """Run one source (once at a time); failures are recorded in its health, not retried here."""
+    runtime = _runtime(self)
+    ctx = runtime.sources(lambda job_id: self.app.send_task(SCENE_TASK, args=[job_id]))
+    try:
+        run_scheduled(ctx, name)
+    except FiregridError as exc:
+        log.warning("source %s failed: %s", name, exc)
+    queue_due_messages(self, runtime)
+    return name

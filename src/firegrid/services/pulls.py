@@ -1,0 +1,272 @@
+"""Pull once from a source: FIRMS (area API, regional files), Sentinel Hub catalog, watch folders.
+
+Each pull keeps the raw response under ``FIREGRID_HOME/pulls`` and feeds it through the
+idempotent ingest (or queues scene jobs), so repeated or overlapping pulls add nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from firegrid import geo
+from firegrid.config import Settings
+from firegrid.errors import ConfigError, InputError, NotFoundError
+from firegrid.services.ingest import IngestContext, IngestSummary, create_job, run_job
+from firegrid.services.scenes import ScanContext, create_scene_job
+from firegrid.sources.firms import FirmsClient, TransactionLimiter, clip_csv, day_chunks
+from firegrid.sources.http import Retry
+from firegrid.sources.models import FirmsArea, FirmsFile, SentinelHubCatalog, WatchFolder
+from firegrid.sources.watch import ready_entries
+from firegrid.store.db import transaction
+from firegrid.store.tables import SourceItem, SourceRow
+
+log = logging.getLogger(__name__)
+
+Config = FirmsArea | FirmsFile | SentinelHubCatalog | WatchFolder
+_limiter = TransactionLimiter()  # one per process and MAP_KEY is what FIRMS counts
+
+
+@dataclass
+class SourceContext:
+    """What running sources needs; ``enqueue_scene`` hands scene jobs to workers (or runs them)."""
+
+    settings: Settings
+    ingest: IngestContext
+    scan: ScanContext
+    enqueue_scene: Callable[[int], None]
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(follow_redirects=True))
+    retry: Retry = field(default_factory=Retry)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+@dataclass
+class RunReport:
+    """What one run did."""
+
+    summary: IngestSummary = field(default_factory=IngestSummary)
+    scenes_queued: int = 0
+    ingest_jobs: list[int] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def missing_credentials(config: Config, settings: Settings) -> str | None:
+    """Why a source cannot run with these settings (None: it can)."""
+    if isinstance(config, FirmsArea) and settings.firms.map_key is None:
+        return "set FIREGRID_FIRMS__MAP_KEY (free at https://firms.modaps.eosdis.nasa.gov/api/map_key/)"
+    if isinstance(config, SentinelHubCatalog) and not (
+        settings.sentinelhub.client_id and settings.sentinelhub.client_secret
+    ):
+        return "set FIREGRID_SENTINELHUB__CLIENT_ID and FIREGRID_SENTINELHUB__CLIENT_SECRET"
+    return None
+
+
+def run_source(
+    ctx: SourceContext,
+    config: Config,
+    since: date | None = None,
+    until: date | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunReport:
+    """Pull once (``since``/``until``: a backfill window of days, inclusive)."""
+    reason = missing_credentials(config, ctx.settings)
+    if reason:
+        raise ConfigError(f"source {config.name}: {reason}")
+    if isinstance(config, FirmsArea):
+        return _pull_firms_area(ctx, config, since, until, progress)
+    if isinstance(config, FirmsFile):
+        return _pull_firms_file(ctx, config)
+    if isinstance(config, SentinelHubCatalog):
+        return _poll_sentinelhub(ctx, config, since, until)
+    return _scan_watch_folder(ctx, config)
+
+
+def grid_bbox(ctx: SourceContext, buffer_km: float) -> tuple[float, float, float, float]:
+    """The active grid's extent plus a buffer, in WGS84 degrees."""
+    with ctx.ingest.sessions() as session:
+        grid = ctx.ingest.grids.get(session)
+    if grid is None:
+        raise ConfigError("no grid imported: a source over the grid needs one (or give bbox)")
+    x0, y0, x1, y1 = grid.index.bounds
+    dy = buffer_km * 1000 / geo.METRES_PER_DEGREE_LAT
+    dx = float(geo.degrees_for_metres(buffer_km * 1000, max(abs(y0), abs(y1))))
+    return (max(-180.0, x0 - dx), max(-90.0, y0 - dy), min(180.0, x1 + dx), min(90.0, y1 + dy))
+
+
+def _firms_client(ctx: SourceContext, config: FirmsArea | FirmsFile) -> FirmsClient:
+    key = ctx.settings.firms.map_key.get_secret_value() if ctx.settings.firms.map_key else None
+    retry = Retry(config.max_attempts, ctx.retry.base_s, ctx.retry.cap_s, ctx.retry.sleep, ctx.retry.rng)
+    return FirmsClient(ctx.settings.firms.base_url, key, ctx.http, retry, _limiter, config.timeout_s)
+
+
+def _pull_firms_area(
+    ctx: SourceContext,
+    config: FirmsArea,
+    since: date | None,
+    until: date | None,
+    progress: Callable[[int, int], None] | None,
+) -> RunReport:
+    client = _firms_client(ctx, config)
+    bbox = config.bbox or grid_bbox(ctx, config.buffer_km)
+    windows: list[tuple[date | None, int]] = (
+        list(day_chunks(since, until)) if since and until else [(None, config.day_range)]
+    )
+    report = RunReport()
+    total = len(windows) * len(config.products)
+    for i, (product, (start, days)) in enumerate((p, w) for p in config.products for w in windows):
+        text = client.area(product, bbox, days, start)
+        label = f"firms:{product}:{start or 'latest'}:{days}d"
+        _ingest_text(ctx, config.name, label, text, report)
+        if progress:
+            progress(i + 1, total)
+    return report
+
+
+def _pull_firms_file(ctx: SourceContext, config: FirmsFile) -> RunReport:
+    client = _firms_client(ctx, config)
+    bbox = config.bbox or grid_bbox(ctx, config.buffer_km)
+    report = RunReport()
+    for product in config.products:
+        text = clip_csv(client.regional(product, config.region, config.window), bbox)
+        _ingest_text(ctx, config.name, f"firms-file:{product}:{config.region}:{config.window}", text, report)
+    return report
+
+
+def _ingest_text(ctx: SourceContext, source: str, label: str, text: str, report: RunReport) -> None:
+    """Keep the response as a file, ingest it as a job (idempotent by detection)."""
+    stamp = ctx.clock().strftime("%Y%m%dT%H%M%S")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    folder = ctx.settings.pulls_dir / source
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stamp}_{label.replace(':', '_')}_{digest[:8]}.csv"
+    path.write_text(text, encoding="utf-8")
+    with transaction(ctx.ingest.sessions) as session:
+        job = create_job(session, path, filename=label, sha256=digest, submitted_by=f"source:{source}")
+    report.summary = report.summary.add(run_job(ctx.ingest, job.id))
+    report.ingest_jobs.append(job.id)
+
+
+def _poll_sentinelhub(
+    ctx: SourceContext, config: SentinelHubCatalog, since: date | None, until: date | None
+) -> RunReport:
+    from firegrid.imagery.sentinelhub import SentinelHubSource
+
+    source = SentinelHubSource(ctx.settings.sentinelhub)
+    bbox = config.bbox or grid_bbox(ctx, 0.0)
+    now = ctx.clock()
+    start = (
+        datetime.combine(since, datetime.min.time(), UTC)
+        if since
+        else now - timedelta(days=config.lookback_days)
+    )
+    end = datetime.combine(until, datetime.max.time(), UTC) if until else now
+    report = RunReport()
+    for collection in config.collections:
+        for hit in source.search(collection, bbox, start, end, config.max_cloud):
+            job_id = _take_once(
+                ctx,
+                config.name,
+                f"{collection}:{hit.id}",
+                partial(_scene_job_for, ctx, config=config, collection=collection, bbox=bbox, hit=hit),
+            )
+            if job_id is not None:
+                ctx.enqueue_scene(job_id)
+                report.scenes_queued += 1
+                report.notes.append(f"scene job #{job_id} for {hit.id}")
+    return report
+
+
+def _folder_scene_job(session: Session, *, path: Path, source: str) -> int:
+    return create_scene_job(session, str(path), submitted_by=f"source:{source}").id
+
+
+def _scene_job_for(
+    ctx: SourceContext,
+    session: Session,
+    config: SentinelHubCatalog,
+    collection: str,
+    bbox: tuple[float, float, float, float],
+    hit: Any,
+) -> int:
+    request = {
+        "collection": collection,
+        "bbox": list(bbox),
+        "acquisition_id": hit.id,
+        "datetime": hit.datetime.isoformat(),
+        "cloud_cover": hit.cloud_cover,
+        "start": hit.datetime.isoformat(),
+        "end": hit.datetime.isoformat(),
+        "max_cloud": config.max_cloud,
+    }
+    folder = ctx.settings.scenes_dir / f"{config.name}-{hashlib.sha1(hit.id.encode()).hexdigest()[:12]}"
+    return create_scene_job(session, str(folder), request=request, submitted_by=f"source:{config.name}").id
+
+
+def _take_once(ctx: SourceContext, source: str, key: str, make_job: Callable[[Session], int]) -> int | None:
+    """Run ``make_job`` unless this source took ``key`` before; returns the new job id."""
+    with transaction(ctx.ingest.sessions) as session:
+        source_id = _source_id(session, source)
+        known = session.scalars(
+            select(SourceItem).where(SourceItem.source_id == source_id, SourceItem.key == key)
+        ).first()
+        if known is not None:
+            return None
+        job_id = make_job(session)
+        session.add(SourceItem(source_id=source_id, key=key, job_kind="scene", job_id=job_id))
+        return job_id
+
+
+def _scan_watch_folder(ctx: SourceContext, config: WatchFolder) -> RunReport:
+    report = RunReport()
+    folder = config.path if config.path.is_absolute() else ctx.settings.home / config.path
+    if not folder.is_dir():
+        raise InputError(f"watch folder {folder} does not exist")
+    now = ctx.clock().timestamp()
+    for entry in ready_entries(folder, config.settle_s, now):
+        key = f"{entry.path}:{entry.size}:{entry.mtime_ns}"
+        with ctx.ingest.sessions() as session:
+            source_id = _source_id(session, config.name)
+            if session.scalars(
+                select(SourceItem).where(SourceItem.source_id == source_id, SourceItem.key == key)
+            ).first():
+                continue
+        if entry.kind == "scene":
+            job_id = _take_once(
+                ctx,
+                config.name,
+                key,
+                partial(_folder_scene_job, path=entry.path, source=config.name),
+            )
+            if job_id is not None:
+                ctx.enqueue_scene(job_id)
+                report.scenes_queued += 1
+            continue
+        _ingest_watched(ctx, config.name, entry.path, key, report)
+    return report
+
+
+def _ingest_watched(ctx: SourceContext, source: str, path: Path, key: str, report: RunReport) -> None:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with transaction(ctx.ingest.sessions) as session:
+        source_id = _source_id(session, source)
+        job = create_job(session, path, filename=str(path), sha256=digest, submitted_by=f"source:{source}")
+        session.add(SourceItem(source_id=source_id, key=key, job_kind="ingest", job_id=job.id))
+    report.summary = report.summary.add(run_job(ctx.ingest, job.id))
+    report.ingest_jobs.append(job.id)
+
+
+def _source_id(session: Session, name: str) -> int:
+    source_id = session.scalar(select(SourceRow.id).where(SourceRow.name == name))
+    if source_id is None:
+        raise NotFoundError(f"no source {name!r}")
+    return int(source_id)

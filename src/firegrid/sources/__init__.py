@@ -1,0 +1,1 @@
+"""Automated acquisition: FIRMS, Sentinel Hub catalog polling and watch folders, with source health."""
