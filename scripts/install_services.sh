@@ -4,10 +4,11 @@
 set -euo pipefail
 
 have_redis() { command -v redis-server >/dev/null 2>&1; }
+have_ffmpeg() { command -v ffmpeg >/dev/null 2>&1; }
 have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; }
 
-if have_redis && have_postgis; then
-    echo "services: redis-server and PostgreSQL/PostGIS already installed"
+if have_redis && have_postgis && have_ffmpeg; then
+    echo "services: redis-server, PostgreSQL/PostGIS and ffmpeg already installed"
     exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
@@ -18,5 +19,5 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends redis-server postgresql postgresql-postgis >/dev/null
-echo "services: installed redis-server $(redis-server --version | awk '{print $3}') and PostgreSQL + PostGIS"
+$SUDO apt-get install -y -qq --no-install-recommends redis-server postgresql postgresql-postgis ffmpeg >/dev/null
+echo "services: installed redis-server, PostgreSQL + PostGIS and ffmpeg"

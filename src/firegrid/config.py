@@ -133,6 +133,19 @@ class FirmsSettings(BaseModel):
     base_url: str = "https://firms.modaps.eosdis.nasa.gov"
 
 
+class CameraSettings(BaseModel):
+    """Camera patrols: default model, pool size, evidence retention, DEM, triangulation window."""
+
+    model: str = "fire-colour-baseline"
+    threads: int = Field(1, ge=1)  # ONNX Runtime threads per session
+    pool_size: int = Field(4, ge=1)  # cameras patrolled at once by `firegrid watch`
+    tick_s: float = Field(10.0, gt=0)  # how often the scheduler looks for due patrols
+    evidence_retention_days: float = Field(90.0, gt=0)
+    dem: Path | None = None  # a GeoTIFF of terrain heights (m) for camera ray casting
+    triangulation_window_min: float = Field(30.0, gt=0)
+    cameras_file: Path | None = None  # YAML/JSON registry imported when `firegrid serve` starts
+
+
 class ScanSettings(BaseModel):
     """Scene scanning: window size, where scenes may be read from, Sentinel-2 DN offset."""
 
@@ -170,6 +183,7 @@ class Settings(BaseSettings):
     scan: ScanSettings = Field(default_factory=ScanSettings)
     sentinelhub: SentinelHubSettings = Field(default_factory=SentinelHubSettings)
     firms: FirmsSettings = Field(default_factory=FirmsSettings)
+    cameras: CameraSettings = Field(default_factory=CameraSettings)
     sources_file: Path | None = None  # YAML with `sources: [...]`, loaded at start
     sources_tick_s: float = Field(30.0, gt=0)  # how often the scheduler looks for due sources
 
@@ -200,6 +214,11 @@ class Settings(BaseSettings):
     def pulls_dir(self) -> Path:
         """Where pulled files are kept (the evidence of what a source returned)."""
         return self.home / "pulls"
+
+    @property
+    def evidence_dir(self) -> Path:
+        """Evidence images (camera events, drone detections)."""
+        return self.home / "evidence"
 
     @property
     def scenes_dir(self) -> Path:

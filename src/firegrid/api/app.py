@@ -16,6 +16,7 @@ from firegrid.api.errors import add_exception_handlers
 from firegrid.api.metrics import HttpMetrics, PipelineCollector
 from firegrid.api.routes import (
     auth,
+    cameras,
     grid,
     health,
     heat_sources,
@@ -81,6 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def root() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    for module in (health, auth, ingest, scenes, sources, grid, incidents, tasks, heat_sources, users):
+    for module in (
+        health,
+        auth,
+        ingest,
+        scenes,
+        sources,
+        cameras,
+        grid,
+        incidents,
+        tasks,
+        heat_sources,
+        users,
+    ):
         app.include_router(module.router)
     return app

@@ -12,9 +12,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from firegrid.auth.roles import Role
+from firegrid.cli import cameras as cameras_cli
 from firegrid.cli import common
 from firegrid.cli import sources as sources_cli
 from firegrid.cli.common import err
+from firegrid.cli.drones import detect_image
 from firegrid.cli.scan import scan
 from firegrid.errors import FiregridError
 from firegrid.grid.build import FieldMap
@@ -41,6 +43,10 @@ app.add_typer(db_app, name="db")
 app.command("scan")(scan)
 app.add_typer(sources_cli.app, name="sources")
 app.command("pull")(sources_cli.pull)
+app.add_typer(cameras_cli.app, name="cameras")
+app.command("watch")(cameras_cli.watch)
+app.command("detect-sequence")(cameras_cli.detect_sequence)
+app.command("detect-image")(detect_image)
 
 FIRE_POINT_SUFFIXES = {".csv", ".txt", ".json", ".geojson", ".xlsx", ".xlsm"}
 

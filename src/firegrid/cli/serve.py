@@ -9,8 +9,10 @@ import subprocess
 import sys
 
 import uvicorn
+from sqlalchemy import Engine
 
 from firegrid.config import Settings
+from firegrid.services.cameras import import_cameras
 from firegrid.services.sources import import_sources
 from firegrid.store.db import make_engine, migrate, session_factory, transaction
 from firegrid.worker.app import TaskQueue, create_celery
@@ -48,17 +50,25 @@ def _start_embedded_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=os.environ.copy())
 
 
+def _load_registries(settings: Settings, engine: Engine) -> None:
+    """Import the sources and cameras files named in the settings (upserts; health is kept)."""
+    with transaction(session_factory(engine)) as session:
+        if settings.sources_file is not None:
+            log.info(
+                "sources from %s: %s", settings.sources_file, import_sources(session, settings.sources_file)
+            )
+        if settings.cameras.cameras_file is not None:
+            ids = import_cameras(session, settings.cameras.cameras_file)
+            log.info("cameras from %s: %s", settings.cameras.cameras_file, ids)
+
+
 def run_service(settings: Settings, host: str | None, port: int | None, worker: bool | None) -> None:
     """Migrate, start the embedded worker when wanted, serve the API until interrupted."""
     from firegrid.api.app import create_app
 
     engine = make_engine(settings.db_url)
     migrate(engine)
-    if settings.sources_file is not None:
-        with transaction(session_factory(engine)) as session:
-            log.info(
-                "sources from %s: %s", settings.sources_file, import_sources(session, settings.sources_file)
-            )
+    _load_registries(settings, engine)
     engine.dispose()
     embedded = settings.broker_url is None
     child = _start_embedded_worker() if (worker if worker is not None else embedded) else None

@@ -19,6 +19,8 @@ WINDOW_TASK = "firegrid.scene_window"
 FINISH_SCENE_TASK = "firegrid.scene_finish"
 SOURCES_TICK_TASK = "firegrid.sources_tick"
 PULL_TASK = "firegrid.pull_source"
+CAMERAS_TICK_TASK = "firegrid.cameras_tick"
+PATROL_TASK = "firegrid.patrol_camera"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -38,6 +40,7 @@ def create_celery(settings: Settings) -> Celery:
         beat_schedule={
             "sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_s},
             "sources": {"task": SOURCES_TICK_TASK, "schedule": settings.sources_tick_s},
+            "cameras": {"task": CAMERAS_TICK_TASK, "schedule": settings.cameras.tick_s},
         },
         beat_schedule_filename=str(settings.home / "celerybeat-schedule"),
     )

@@ -9,6 +9,7 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx
 from sqlalchemy import Engine
@@ -16,6 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firegrid.config import Settings
 from firegrid.notify.channels import Channel, LogChannel, WebhookChannel
+from firegrid.services.camera_events import EventContext
+from firegrid.services.cameras import CameraContext
 from firegrid.services.grid import GridCache
 from firegrid.services.ingest import IngestContext
 from firegrid.services.pulls import SourceContext
@@ -54,6 +57,16 @@ class Runtime:
     def sources(self, enqueue_scene: Callable[[int], None]) -> SourceContext:
         """The acquisition context; ``enqueue_scene`` queues scene jobs (or runs them in place)."""
         return SourceContext(self.settings, self.ingest, self.scan, enqueue_scene, self.http)
+
+    def cameras(self) -> CameraContext:
+        """The patrol context."""
+        c = self.settings.cameras
+        events = EventContext(
+            self.ingest, self.settings.evidence_dir, c.dem, timedelta(minutes=c.triangulation_window_min)
+        )
+        return CameraContext(
+            events, self.settings.models_path(), c.model, self.settings.home / "cameras", c.threads, self.http
+        )
 
     def close(self) -> None:
         """Release connections and HTTP clients."""

@@ -9,8 +9,10 @@ from typing import Any
 from celery import Task, shared_task
 from sqlalchemy import select
 
+from firegrid.cameras.evidence import prune
 from firegrid.errors import FiregridError
 from firegrid.notify.delivery import claim, deliver, due_message_ids, release_stale_claims
+from firegrid.services.cameras import due_cameras, patrol_safely
 from firegrid.services.ingest import run_job
 from firegrid.services.scenes import download_if_needed, fail_job, finish_job, plan_job, scan_job_window
 from firegrid.services.sources import due_sources, run_scheduled
@@ -18,9 +20,11 @@ from firegrid.services.tasks import mark_dispatched
 from firegrid.store.db import transaction
 from firegrid.store.tables import IngestJob, utcnow
 from firegrid.worker.app import (
+    CAMERAS_TICK_TASK,
     DELIVER_TASK,
     FINISH_SCENE_TASK,
     INGEST_TASK,
+    PATROL_TASK,
     PULL_TASK,
     SCENE_TASK,
     SOURCES_TICK_TASK,
@@ -80,7 +84,10 @@ def sweep(self: Task) -> dict[str, Any]:
         log.warning("requeueing stale ingest job %s", job_id)
         self.app.send_task(INGEST_TASK, args=[job_id])
     queued = queue_due_messages(self, runtime)
-    return {"messages": queued, "released": released, "jobs": jobs}
+    pruned = prune(
+        runtime.settings.evidence_dir / "cameras", runtime.settings.cameras.evidence_retention_days
+    )
+    return {"messages": queued, "released": released, "jobs": jobs, "evidence_pruned": pruned}
 
 
 def queue_due_messages(task: Task, runtime: Runtime) -> int:
@@ -149,3 +156,23 @@ def pull_source(self: Task, name: str) -> str:
         log.warning("source %s failed: %s", name, exc)
     queue_due_messages(self, runtime)
     return name
+
+
+@shared_task(name=CAMERAS_TICK_TASK, bind=True)
+def cameras_tick(self: Task) -> list[str]:
+    """Periodic: queue a patrol for every camera that is due (patrols spread over the workers)."""
+    runtime = _runtime(self)
+    with runtime.sessions() as session:
+        ids = due_cameras(session, utcnow())
+    for camera_id in ids:
+        self.app.send_task(PATROL_TASK, args=[camera_id])
+    return ids
+
+
+@shared_task(name=PATROL_TASK, bind=True)
+def patrol_camera(self: Task, camera_id: str) -> str:
+    """Patrol one camera once; failures go to its health (a dead stream never stops the others)."""
+    runtime = _runtime(self)
+    patrol_safely(runtime.cameras(), camera_id)
+    queue_due_messages(self, runtime)
+    return camera_id

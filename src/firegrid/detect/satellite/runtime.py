@@ -5,9 +5,7 @@ Sessions are created lazily, once per process and file, never at import.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +13,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from firegrid.detect.sessions import session
 from firegrid.errors import ConfigError
-
-_lock = threading.Lock()
-_sessions: dict[tuple[str, int], Any] = {}
 
 
 def default_models_dir() -> Path:
@@ -63,20 +59,7 @@ class PixelModel:
         self.threads = threads
 
     def _session(self) -> Any:
-        key = (str(self.path), self.threads)
-        with _lock:
-            if key not in _sessions:
-                data = self.path.read_bytes()
-                digest = hashlib.sha256(data).hexdigest()
-                if digest != self.manifest.sha256:
-                    raise ConfigError(f"{self.path}: sha256 {digest} does not match its manifest")
-                import onnxruntime as ort
-
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self.threads
-                options.inter_op_num_threads = 1
-                _sessions[key] = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
-            return _sessions[key]
+        return session(self.path, self.manifest.sha256, self.threads)
 
     def run(self, bands: dict[str, NDArray[np.float32]]) -> dict[str, NDArray[np.bool_]]:
         """Evaluate the graph on same-shaped float32 arrays."""

@@ -1,0 +1,90 @@
+"""Cameras (definitions without credentials, health) and their confirmed events with evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy import select
+
+from firegrid.api.deps import IngestorDep, PrincipalDep, SessionDep
+from firegrid.cameras.config import CameraConfig
+from firegrid.errors import InputError, NotFoundError
+from firegrid.services.cameras import camera_row, describe_camera, upsert_camera
+from firegrid.store.tables import CameraEvent, CameraRow
+
+router = APIRouter(tags=["cameras"])
+
+
+class CameraEventOut(BaseModel):
+    """A confirmed sighting."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    camera_id: str
+    preset: str
+    class_name: str
+    score: float
+    box: list[float]
+    azimuth_deg: float
+    elevation_deg: float
+    lon: float
+    lat: float
+    uncertainty_m: float
+    locate_method: str
+    confirmed_at: datetime
+    model: str
+    model_version: str
+
+
+@router.get("/cameras")
+def list_cameras(_: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Every camera: definition (no credentials) and health (online, last frame, errors)."""
+    return [describe_camera(r) for r in session.scalars(select(CameraRow).order_by(CameraRow.id))]
+
+
+@router.get("/cameras/{camera_id}")
+def get_camera(camera_id: str, _: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """One camera."""
+    return describe_camera(camera_row(session, camera_id))
+
+
+@router.put("/cameras/{camera_id}")
+def put_camera(
+    camera_id: str, _: IngestorDep, session: SessionDep, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """Create or replace a camera (credentials as ``password_env`` / ``password_file`` references)."""
+    try:
+        config = CameraConfig.model_validate({**body, "id": camera_id})
+    except ValidationError as exc:
+        raise InputError(f"camera {camera_id}: {exc.errors(include_url=False)}") from None
+    row = upsert_camera(session, config)
+    session.commit()
+    return describe_camera(row)
+
+
+@router.get("/camera-events")
+def list_events(
+    _: IngestorDep, session: SessionDep, camera: str | None = None, limit: int = 100
+) -> list[CameraEventOut]:
+    """Recent confirmed events, newest first."""
+    query = select(CameraEvent).order_by(CameraEvent.id.desc()).limit(min(limit, 1000))
+    if camera:
+        query = query.where(CameraEvent.camera_id == camera)
+    return [CameraEventOut.model_validate(e) for e in session.scalars(query)]
+
+
+@router.get("/camera-events/{event_id}/{kind}.jpg")
+def evidence(
+    event_id: int, kind: Literal["frame", "crop"], _: IngestorDep, session: SessionDep
+) -> FileResponse:
+    """The evidence image of an event (frame with the box drawn, or the crop)."""
+    event = session.get(CameraEvent, event_id)
+    path = None if event is None else (event.frame_path if kind == "frame" else event.crop_path)
+    if path is None or not Path(path).is_file():
+        raise NotFoundError(f"no {kind} evidence for camera event {event_id}")
+    return FileResponse(path, media_type="image/jpeg")

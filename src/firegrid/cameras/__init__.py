@@ -1,0 +1,1 @@
+"""Cameras: registry, streams, temporal confirmation, geolocation, triangulation, patrols."""

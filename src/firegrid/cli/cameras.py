@@ -1,0 +1,128 @@
+"""``firegrid cameras ...``, ``firegrid watch`` and ``firegrid detect-sequence``."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import cv2
+import numpy as np
+import typer
+from sqlalchemy import select
+
+from firegrid.cameras import temporal
+from firegrid.cameras.config import TemporalConfig
+from firegrid.cli import common
+from firegrid.detect.objects.model import ObjectModel
+from firegrid.errors import InputError
+from firegrid.services.cameras import describe_camera, due_cameras, import_cameras, patrol_safely
+from firegrid.store.db import transaction
+from firegrid.store.tables import CameraRow
+
+app = typer.Typer(help="The camera registry and its health.", no_args_is_help=True)
+FRAME_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
+
+
+@app.command("import")
+def import_file(path: Path) -> None:
+    """Add or update the cameras of a YAML/JSON registry file."""
+    s = common.settings()
+    with common.runtime(s) as rt, transaction(rt.sessions) as session:
+        ids = import_cameras(session, path)
+    typer.echo(json.dumps({"cameras": ids}))
+
+
+@app.command("list")
+def list_cameras() -> None:
+    """Every camera with its health (no credentials)."""
+    s = common.settings()
+    with common.runtime(s) as rt, rt.sessions() as session:
+        rows = [describe_camera(r) for r in session.scalars(select(CameraRow).order_by(CameraRow.id))]
+    typer.echo(json.dumps(rows, default=str, ensure_ascii=False))
+
+
+def watch(
+    cameras: Annotated[Path | None, typer.Option(help="registry file to import first")] = None,
+    once: Annotated[bool, typer.Option(help="patrol every camera once and stop")] = False,
+) -> None:
+    """Run camera patrols in this process with a bounded pool (Celery workers do the same at scale)."""
+    s = common.settings()
+    with common.runtime(s) as rt:
+        if cameras is not None:
+            with transaction(rt.sessions) as session:
+                import_cameras(session, cameras)
+        ctx = rt.cameras()
+        with ThreadPoolExecutor(max_workers=s.cameras.pool_size) as pool:
+            while True:
+                with rt.sessions() as session:
+                    due = due_cameras(session, datetime.now(UTC))
+                for report in pool.map(lambda camera_id: patrol_safely(ctx, camera_id), due):
+                    typer.echo(
+                        json.dumps(
+                            {
+                                "camera": report.camera,
+                                "frames": report.frames,
+                                "boxes": report.boxes,
+                                "events": report.events,
+                                "problem": report.problem,
+                            }
+                        )
+                    )
+                if once:
+                    return
+                time.sleep(1.0)
+
+
+def _frames(folder: Path, timestamps: Path | None) -> list[tuple[str, Path]]:
+    """Frames sorted by a timestamp file (``name,time`` lines) or by name."""
+    files = {p.name: p for p in folder.iterdir() if p.suffix.lower() in FRAME_SUFFIXES}
+    if not files:
+        raise InputError(f"{folder}: no frames (*.jpg, *.png)")
+    if timestamps is None:
+        return sorted(files.items())
+    order = []
+    for line in timestamps.read_text().splitlines():
+        name, _, stamp = line.partition(",")
+        if name.strip() in files:
+            order.append((stamp.strip(), name.strip()))
+    return [(name, files[name]) for _, name in sorted(order)]
+
+
+def detect_sequence(
+    folder: Annotated[Path, typer.Argument(help="a folder of frames of one camera view")],
+    model: Annotated[str | None, typer.Option(help="model name in models/")] = None,
+    timestamps: Annotated[Path | None, typer.Option(help="CSV of name,time to order frames")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Replay frames through the detector and the temporal confirmation; print the alarms."""
+    s = common.settings()
+    detector = ObjectModel(s.models_path(), model or s.cameras.model, s.cameras.threads)
+    config = TemporalConfig()
+    window = temporal.WindowState()
+    alarms = []
+    frames = _frames(folder, timestamps)
+    for name, path in frames:
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise InputError(f"{path}: not a readable image")
+        boxes = detector.detect(np.asarray(image, np.uint8))
+        for c in temporal.update(window, boxes, config):
+            if c.new:
+                alarms.append(
+                    {
+                        "frame": name,
+                        "box": [round(float(v), 1) for v in c.box],
+                        "score": round(c.score, 4),
+                        "class": detector.classes[c.class_id] if c.class_id < len(detector.classes) else "",
+                    }
+                )
+    result = {"frames": len(frames), "model": detector.describe(), "alarms": alarms}
+    typer.echo(
+        json.dumps(result)
+        if as_json
+        else "\n".join(f"{a['frame']}: {a['class']} {a['score']}" for a in alarms) or "no alarms"
+    )

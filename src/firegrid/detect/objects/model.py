@@ -1,0 +1,128 @@
+"""An ONNX object detector described by its manifest: letterbox -> session -> decode -> thresholds -> NMS.
+
+An operator plugs in another compatible model by adding ``models/<name>.onnx`` and a
+``models/<name>.json`` manifest; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, Field
+
+from firegrid.detect.objects.boxes import Boxes, nms
+from firegrid.detect.objects.decoders import DECODERS
+from firegrid.detect.objects.letterbox import letterbox
+from firegrid.detect.sessions import session
+from firegrid.errors import ConfigError
+
+
+class InputSpec(BaseModel):
+    """The model's input tensor."""
+
+    name: str = "images"
+    width: int = Field(640, ge=32)
+    height: int = Field(640, ge=32)
+    channels: Literal["RGB", "BGR"] = "RGB"
+    pad_value: int = Field(114, ge=0, le=255)
+
+
+class ObjectManifest(BaseModel):
+    """What ``models/<name>.json`` says about an object detector."""
+
+    name: str
+    version: str
+    file: str
+    sha256: str
+    kind: Literal["object detector"] = "object detector"
+    input: InputSpec = Field(default_factory=InputSpec)
+    layout: Literal["ultralytics", "pyronear"]
+    classes: list[str]
+    thresholds: dict[str, float]  # per class: minimum score
+    nms_iou: float = Field(0.45, ge=0, le=1)
+    max_box_width: float = Field(1.0, gt=0, le=1)  # drop boxes wider than this fraction of the image
+    licence: str = ""
+    description: str = ""
+
+    def threshold(self, class_id: int) -> float:
+        """The score threshold of a class (the lowest configured one if unnamed)."""
+        name = self.classes[class_id] if class_id < len(self.classes) else ""
+        return self.thresholds.get(name, min(self.thresholds.values(), default=0.25))
+
+
+@dataclass
+class Timings:
+    """Milliseconds of the last call, per stage."""
+
+    preprocess_ms: float = 0.0
+    inference_ms: float = 0.0
+    postprocess_ms: float = 0.0
+    history: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
+
+
+class ObjectModel:
+    """A manifest-described ONNX detector (one session per process, created on first use)."""
+
+    def __init__(self, models_dir: Path, name: str, threads: int = 1) -> None:
+        path = models_dir / f"{name}.json"
+        if not path.is_file():
+            raise ConfigError(f"model manifest {path} not found (add models/{name}.onnx and its manifest)")
+        self.manifest = ObjectManifest.model_validate(json.loads(path.read_text()))
+        if self.manifest.kind != "object detector":
+            raise ConfigError(f"{path}: not an object detector")
+        self.path = models_dir / self.manifest.file
+        self.threads = threads
+        self.timings = Timings()
+
+    @property
+    def name(self) -> str:
+        """The model's name."""
+        return self.manifest.name
+
+    @property
+    def classes(self) -> list[str]:
+        """Class names."""
+        return self.manifest.classes
+
+    def describe(self) -> dict[str, str]:
+        """Name, version and hash (provenance of every detection)."""
+        return {"name": self.manifest.name, "version": self.manifest.version, "sha256": self.manifest.sha256}
+
+    def detect(self, image_bgr: NDArray[np.uint8]) -> Boxes:
+        """Boxes in image pixels, thresholded per class and de-duplicated."""
+        spec = self.manifest.input
+        t0 = time.perf_counter()
+        tensor, fit = letterbox(
+            image_bgr, spec.width, spec.height, spec.pad_value, rgb=spec.channels == "RGB"
+        )
+        t1 = time.perf_counter()
+        output = session(self.path, self.manifest.sha256, self.threads).run(None, {spec.name: tensor})[0]
+        t2 = time.perf_counter()
+        boxes = self.postprocess(np.asarray(output, np.float32))
+        boxes = fit.to_image(boxes)
+        width = boxes.xyxy[:, 2] - boxes.xyxy[:, 0]
+        boxes = boxes[width <= self.manifest.max_box_width * image_bgr.shape[1]]
+        t3 = time.perf_counter()
+        self.timings = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+        return boxes
+
+    def postprocess(self, output: NDArray[np.float32]) -> Boxes:
+        """Decode, apply class thresholds, NMS (model-input pixels)."""
+        boxes = DECODERS[self.manifest.layout](output, len(self.manifest.classes))
+        thresholds = np.array(
+            [self.manifest.threshold(i) for i in range(max(1, len(self.manifest.classes)))], np.float32
+        )
+        keep = boxes.score >= thresholds[np.clip(boxes.class_id, 0, len(thresholds) - 1)]
+        boxes = boxes[keep]
+        return boxes[nms(boxes, self.manifest.nms_iou)]
+
+
+def manifest_for(data: dict[str, Any]) -> ObjectManifest:
+    """Validate manifest data (used by the model build scripts)."""
+    return ObjectManifest.model_validate(data)

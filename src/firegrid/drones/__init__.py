@@ -1,0 +1,1 @@
+"""Drone imagery: pose from EXIF/XMP, ground footprints, FLIR radiometric data, detection on images."""

@@ -1,0 +1,92 @@
+"""Drone images: a GeoTIFF orthomosaic (pixel -> map through its transform) or a JPEG with a pose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from firegrid.detect.objects.boxes import Boxes
+from firegrid.drones.footprint import Projector
+from firegrid.drones.metadata import DronePose, read_pose
+from firegrid.errors import InputError
+from firegrid.imagery.georef import pixel_centres_to_lonlat
+from firegrid.imagery.rasters import open_raster
+
+MAX_PIXELS = 400_000_000  # refuse decompression bombs
+
+Georef = Callable[[NDArray[np.float64], NDArray[np.float64]], tuple[NDArray[np.float64], NDArray[np.float64]]]
+
+
+@dataclass
+class DroneImage:
+    """Pixels (BGR uint8), how to place them on the ground (if known), when and how it was taken."""
+
+    path: Path
+    image: NDArray[np.uint8]
+    georef: Georef | None
+    taken_at: datetime | None
+    pose: DronePose | None
+    footprint_wkt: str | None = None
+
+
+def open_drone_image(path: Path) -> DroneImage:
+    """A GeoTIFF (any CRS) or a JPEG/PNG; JPEGs with a DJI/EXIF pose get a ground projection."""
+    if path.suffix.lower() in (".tif", ".tiff"):
+        return _geotiff(path)
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise InputError(f"{path}: not a readable image")
+    if image.shape[0] * image.shape[1] > MAX_PIXELS:
+        raise InputError(f"{path}: {image.shape[1]}x{image.shape[0]} px exceeds the {MAX_PIXELS} pixel limit")
+    try:
+        pose = read_pose(path)
+        projector = Projector.from_pose(pose)
+    except InputError:
+        return DroneImage(path, np.asarray(image, np.uint8), None, None, None)
+    footprint = None
+    try:
+        footprint = projector.footprint().wkt
+    except InputError:
+        footprint = None  # an oblique shot that sees the horizon: points below it still project
+    return DroneImage(path, np.asarray(image, np.uint8), projector.to_ground, pose.taken_at, pose, footprint)
+
+
+def _geotiff(path: Path) -> DroneImage:
+    with open_raster(path) as ds:
+        if ds.width * ds.height > MAX_PIXELS:
+            raise InputError(f"{path}: {ds.width}x{ds.height} px exceeds the {MAX_PIXELS} pixel limit")
+        if ds.crs is None:
+            raise InputError(f"{path}: GeoTIFF without a CRS")
+        bands = ds.read(indexes=list(range(1, min(3, ds.count) + 1)))
+        transform, crs = ds.transform, ds.crs.to_string()
+    if bands.dtype != np.uint8:
+        lo, hi = np.nanpercentile(bands, (1, 99))
+        bands = np.clip((bands - lo) / max(hi - lo, 1e-9) * 255, 0, 255).astype(np.uint8)
+    rgb = np.repeat(bands, 3, axis=0) if len(bands) == 1 else bands
+    image = np.ascontiguousarray(rgb[::-1].transpose(1, 2, 0))  # RGB bands -> BGR
+
+    def georef(
+        x: NDArray[np.float64], y: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        return pixel_centres_to_lonlat(np.asarray(y) - 0.5, np.asarray(x) - 0.5, transform, crs)
+
+    return DroneImage(path, image, georef, None, None)
+
+
+def ground_points(image: DroneImage, boxes: Boxes) -> list[dict[str, float] | None]:
+    """Lon/lat of each box's centre (None where unknown)."""
+    if image.georef is None or not len(boxes):
+        return [None] * len(boxes)
+    cx = (boxes.xyxy[:, 0] + boxes.xyxy[:, 2]).astype(np.float64) / 2
+    cy = (boxes.xyxy[:, 1] + boxes.xyxy[:, 3]).astype(np.float64) / 2
+    lon, lat = image.georef(cx, cy)
+    return [
+        None if not np.isfinite(a) else {"lon": round(float(a), 7), "lat": round(float(b), 7)}
+        for a, b in zip(lon, lat, strict=True)
+    ]

@@ -1,0 +1,284 @@
+"""Camera registry, health and patrols (one preset visit after another, each camera once at a time)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import shapely
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from firegrid.cameras import temporal
+from firegrid.cameras.config import CameraConfig, Preset, load_cameras_file
+from firegrid.cameras.streams import Frame, StreamError, frame_problem, grab, small_grey
+from firegrid.detect.objects.boxes import Boxes
+from firegrid.detect.objects.model import ObjectModel
+from firegrid.errors import FiregridError, NotFoundError, SourceUnavailableError
+from firegrid.services.camera_events import EventContext, create_event
+from firegrid.store.db import transaction
+from firegrid.store.tables import CameraRow, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 16
+
+
+@dataclass
+class CameraContext:
+    """What patrols need; ``sleep`` and ``clock`` are injectable for tests."""
+
+    events: EventContext
+    models_dir: Path
+    default_model: str
+    state_dir: Path
+    threads: int = 1
+    http: httpx.Client = field(default_factory=httpx.Client)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    sleep: Callable[[float], None] = field(default=time.sleep)
+    _models: dict[str, ObjectModel] = field(default_factory=dict)
+
+    def model(self, name: str | None) -> ObjectModel:
+        """The camera's model (loaded once per context)."""
+        key = name or self.default_model
+        if key not in self._models:
+            self._models[key] = ObjectModel(self.models_dir, key, self.threads)
+        return self._models[key]
+
+
+@dataclass
+class PatrolReport:
+    """What one patrol did."""
+
+    camera: str
+    frames: int = 0
+    boxes: int = 0
+    events: list[int] = field(default_factory=list)
+    problem: str | None = None
+
+
+# --- registry and health -------------------------------------------------------------------
+
+
+def upsert_camera(session: Session, config: CameraConfig) -> CameraRow:
+    """Create or replace a camera's definition (health and state are kept)."""
+    row = session.get(CameraRow, config.id)
+    if row is None:
+        row = CameraRow(id=config.id, config=config.model_dump(mode="json"), enabled=config.enabled)
+        session.add(row)
+    else:
+        row.config, row.enabled, row.updated_at = config.model_dump(mode="json"), config.enabled, utcnow()
+    session.flush()
+    return row
+
+
+def import_cameras(session: Session, path: Path) -> list[str]:
+    """Upsert every camera of a YAML/JSON registry file."""
+    return [upsert_camera(session, c).id for c in load_cameras_file(path)]
+
+
+def camera_row(session: Session, camera_id: str) -> CameraRow:
+    """A camera or ``NotFoundError``."""
+    row = session.get(CameraRow, camera_id)
+    if row is None:
+        raise NotFoundError(f"no camera {camera_id!r}")
+    return row
+
+
+def describe_camera(row: CameraRow) -> dict[str, Any]:
+    """Definition without credential references, and health."""
+    return {
+        "id": row.id,
+        "enabled": row.enabled,
+        "config": CameraConfig.model_validate(row.config).public(),
+        "health": {
+            "online": row.online,
+            "last_frame_at": row.last_frame_at,
+            "last_error": row.last_error,
+            "consecutive_errors": row.consecutive_errors,
+            "frame_problem": row.frame_problem,
+            "next_patrol_at": row.next_patrol_at,
+            "patrols": row.patrols,
+        },
+    }
+
+
+def due_cameras(session: Session, now: datetime) -> list[str]:
+    """Enabled cameras whose next patrol is due and that no one is patrolling."""
+    stale = now - timedelta(minutes=10)
+    rows = session.scalars(select(CameraRow).where(CameraRow.enabled).order_by(CameraRow.id))
+    return [
+        r.id
+        for r in rows
+        if (r.next_patrol_at is None or r.next_patrol_at <= now)
+        and (r.patrolling_since is None or r.patrolling_since < stale)
+    ]
+
+
+def _claim(session: Session, camera_id: str, now: datetime) -> bool:
+    stale = now - timedelta(minutes=10)
+    result = session.execute(
+        update(CameraRow)
+        .where(CameraRow.id == camera_id)
+        .where((CameraRow.patrolling_since.is_(None)) | (CameraRow.patrolling_since < stale))
+        .values(patrolling_since=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+# --- patrol ----------------------------------------------------------------------------------
+
+
+def patrol(ctx: CameraContext, camera_id: str) -> PatrolReport | None:
+    """Visit every preset once; None when another worker is patrolling this camera."""
+    now = ctx.clock()
+    with transaction(ctx.events.ingest.sessions) as session:
+        if not _claim(session, camera_id, now):
+            return None
+        row = camera_row(session, camera_id)
+        config, state = CameraConfig.model_validate(row.config), dict(row.state or {})
+    report = PatrolReport(camera_id)
+    try:
+        for preset in config.presets:
+            state[preset.name] = _visit(ctx, config, preset, dict(state.get(preset.name, {})), report)
+    except (StreamError, SourceUnavailableError) as exc:
+        _record(ctx, camera_id, config, state, report, error=str(exc))
+        raise
+    _record(ctx, camera_id, config, state, report, error=None)
+    return report
+
+
+def _record(
+    ctx: CameraContext,
+    camera_id: str,
+    config: CameraConfig,
+    state: dict[str, Any],
+    report: PatrolReport,
+    error: str | None,
+) -> None:
+    now = ctx.clock()
+    with transaction(ctx.events.ingest.sessions) as session:
+        row = camera_row(session, camera_id)
+        row.state, row.patrolling_since, row.patrols, row.updated_at = state, None, row.patrols + 1, now
+        row.frame_problem = report.problem
+        interval = timedelta(seconds=config.patrol_interval_s)
+        if error is None:
+            row.online, row.last_error, row.consecutive_errors = True, None, 0
+            row.last_frame_at = now if report.frames else row.last_frame_at
+            row.next_patrol_at = now + interval
+        else:
+            row.online, row.last_error = False, error[:2000]
+            row.consecutive_errors += 1
+            row.next_patrol_at = now + interval * min(MAX_BACKOFF, 2 ** (row.consecutive_errors - 1))
+
+
+def _goto(ctx: CameraContext, config: CameraConfig, preset: Preset) -> None:
+    if config.ptz is None or len(config.presets) < 2:
+        return
+    url = config.ptz.goto_url.format(
+        preset_id=preset.preset_id if preset.preset_id is not None else preset.name
+    )
+    auth = (config.stream.username or "", config.stream.password() or "") if config.stream.username else None
+    try:
+        response = ctx.http.request(config.ptz.method, url, auth=auth, timeout=config.stream.timeout_s)
+    except httpx.HTTPError as exc:
+        raise SourceUnavailableError(
+            f"camera {config.id}: PTZ goto {preset.name} failed: {type(exc).__name__}"
+        ) from exc
+    if not response.is_success:
+        raise SourceUnavailableError(
+            f"camera {config.id}: PTZ goto {preset.name} answered HTTP {response.status_code}"
+        )
+    ctx.sleep(config.ptz.settle_s)
+
+
+def _visit(
+    ctx: CameraContext, config: CameraConfig, preset: Preset, state: dict[str, Any], report: PatrolReport
+) -> dict[str, Any]:
+    """One preset: move, grab, check, detect, confirm over time, create events."""
+    _goto(ctx, config, preset)
+    frames = grab(config.id, config.stream, int(state.get("position", 0)), ctx.http)
+    model = ctx.model(config.model)
+    window = temporal.WindowState.from_json(state.get("window"))
+    store = ctx.state_dir / config.id / f"{_safe(preset.name)}.npz"
+    greys = _load_greys(store)
+    for frame in frames:
+        report.frames += 1
+        problem = frame_problem(frame.image, greys.get("last"))
+        grey = small_grey(frame.image)
+        greys["last"] = grey
+        if problem:
+            report.problem = problem
+            continue
+        boxes = _unmasked(model.detect(frame.image), preset, frame.image.shape)
+        report.boxes += len(boxes)
+        scale = grey.shape[1] / frame.image.shape[1]
+        static = temporal.static_mask(
+            _scaled(boxes, scale), grey, greys.get("reference"), config.temporal.static_diff
+        )
+        for confirmation in temporal.update(window, boxes[~static], config.temporal):
+            if confirmation.new:
+                frames_json = [{"boxes": f["xyxy"], "scores": f["score"]} for f in window.frames]
+                event = create_event(
+                    ctx.events, config, preset, frame.image, frame.at, confirmation, model, frames_json
+                )
+                window.event_id = event.id
+                report.events.append(event.id)
+        greys["reference"] = temporal.update_reference(
+            greys.get("reference"), grey, config.temporal.reference_alpha
+        )
+    _save_greys(store, greys)
+    position = _next_position(frames, int(state.get("position", 0)), config)
+    return {"window": window.as_json(), "position": position}
+
+
+def _next_position(frames: list[Frame], position: int, config: CameraConfig) -> int:
+    last = [f.index for f in frames if f.index is not None]
+    return (max(last) + config.stream.frame_step) if last else position
+
+
+def _unmasked(boxes: Boxes, preset: Preset, shape: tuple[int, ...]) -> Boxes:
+    """Drop boxes whose centre lies in a no-alert mask of the preset."""
+    if not preset.masks or not len(boxes):
+        return boxes
+    h, w = shape[:2]
+    masks = shapely.union_all([shapely.Polygon([(x * w, y * h) for x, y in m]) for m in preset.masks])
+    cx = (boxes.xyxy[:, 0] + boxes.xyxy[:, 2]) / 2
+    cy = (boxes.xyxy[:, 1] + boxes.xyxy[:, 3]) / 2
+    return boxes[~shapely.contains_xy(masks, cx, cy)]
+
+
+def _scaled(boxes: Boxes, scale: float) -> Boxes:
+    return Boxes(boxes.xyxy * np.float32(scale), boxes.score, boxes.class_id)
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+def _load_greys(path: Path) -> dict[str, np.ndarray]:
+    if not path.is_file():
+        return {}
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}
+
+
+def _save_greys(path: Path, greys: dict[str, np.ndarray]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, **greys)  # type: ignore[arg-type]
+
+
+def patrol_safely(ctx: CameraContext, camera_id: str) -> PatrolReport:
+    """A patrol whose failure is recorded in the camera's health, never raised (for pools)."""
+    try:
+        return patrol(ctx, camera_id) or PatrolReport(camera_id, problem="already patrolling")
+    except FiregridError as exc:
+        log.warning("camera %s: %s", camera_id, exc)
+        return PatrolReport(camera_id, problem=str(exc))
