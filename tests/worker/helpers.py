@@ -66,14 +66,19 @@ class Receiver:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if receiver.fail_first > 0:
                     receiver.fail_first -= 1
                     self.send_response(503)
                     self.end_headers()
                     return
                 receiver.requests.append(
-                    {"headers": dict(self.headers), "body": body, "json": json.loads(body)}
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": body,
+                        "json": json.loads(body) if body.strip() else None,
+                    }
                 )
                 self.send_response(200)
                 self.end_headers()

@@ -177,3 +177,47 @@ def test_scene_jobs_run_through_the_worker(tmp_path: Path, monkeypatch: pytest.M
         assert len(sh_job.summary["fire_points"]) == 1 and sh_job.summary["ingest"]["new"] == 1
         assert bad_job.status == "failed" and "no such scene" in (bad_job.error or "")
         rt.close()
+
+
+@pytest.mark.shared_data
+def test_worker_patrols_cameras_on_schedule(tmp_path: Path, shared_data: Path) -> None:
+    """The beat's camera tick queues patrols; a dead camera does not stop the other one."""
+    from firegrid.cameras.config import CameraConfig
+    from firegrid.services.cameras import upsert_camera
+    from firegrid.store.tables import CameraRow
+
+    home = tmp_path / "home"
+    settings = Settings(home=home, _env_file=None)  # type: ignore[call-arg]
+    rt = build_runtime(settings)
+    migrate(rt.engine)
+    clip = shared_data / "camera" / "video" / "house6.mp4"
+    preset = [{"name": "v", "pan_deg": 90, "tilt_deg": -2, "hfov_deg": 40}]
+    with transaction(rt.sessions) as session:
+        for camera_id, url in (("clip", str(clip)), ("dead", str(tmp_path / "none.mp4"))):
+            upsert_camera(
+                session,
+                CameraConfig.model_validate(
+                    {
+                        "id": camera_id,
+                        "lon": 112.6,
+                        "lat": 38.45,
+                        "patrol_interval_s": 1,
+                        "presets": preset,
+                        "stream": {"kind": "file", "url": url, "frames_per_visit": 2},
+                    }
+                ),
+            )
+    env = {"FIREGRID_HOME": str(home), "FIREGRID_CAMERAS__TICK_S": "1"}
+    with worker_process(env, tmp_path / "worker.log", "--beat", "--pool=solo"):
+
+        def patrolled() -> bool:
+            with rt.sessions() as session:
+                rows = {r.id: r for r in session.scalars(select(CameraRow))}
+            return rows["clip"].patrols >= 2 and rows["dead"].patrols >= 1
+
+        wait_for(patrolled, 60, "scheduled patrols")
+    with rt.sessions() as session:
+        rows = {r.id: r for r in session.scalars(select(CameraRow))}
+    assert rows["clip"].online and rows["clip"].state["v"]["position"] >= 4
+    assert not rows["dead"].online and "does not exist" in (rows["dead"].last_error or "")
+    rt.close()

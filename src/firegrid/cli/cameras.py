@@ -96,13 +96,16 @@ def detect_sequence(
     folder: Annotated[Path, typer.Argument(help="a folder of frames of one camera view")],
     model: Annotated[str | None, typer.Option(help="model name in models/")] = None,
     timestamps: Annotated[Path | None, typer.Option(help="CSV of name,time to order frames")] = None,
+    window: Annotated[int, typer.Option(help="temporal window (frames)")] = 5,
+    min_hits: Annotated[int | None, typer.Option(help="frames that must show the box (default half)")] = None,
+    conf_thresh: Annotated[float, typer.Option(help="summed confidence / window must exceed this")] = 0.35,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Replay frames through the detector and the temporal confirmation; print the alarms."""
     s = common.settings()
     detector = ObjectModel(s.models_path(), model or s.cameras.model, s.cameras.threads)
-    config = TemporalConfig()
-    window = temporal.WindowState()
+    config = TemporalConfig(frames=window, min_hits=min_hits, conf_thresh=conf_thresh)
+    state = temporal.WindowState()
     alarms = []
     frames = _frames(folder, timestamps)
     for name, path in frames:
@@ -110,7 +113,7 @@ def detect_sequence(
         if image is None:
             raise InputError(f"{path}: not a readable image")
         boxes = detector.detect(np.asarray(image, np.uint8))
-        for c in temporal.update(window, boxes, config):
+        for c in temporal.update(state, boxes, config):
             if c.new:
                 alarms.append(
                     {

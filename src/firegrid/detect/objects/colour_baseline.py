@@ -18,12 +18,12 @@ SIZE = 640
 CELL = 32
 
 
-def build_graph() -> Any:
-    """The ONNX ModelProto (opset 17): images (1, 3, 640, 640) RGB in [0, 1] -> output0 (1, 5, 400)."""
+def build_graph(size: int = SIZE) -> Any:
+    """The ONNX ModelProto (opset 17): images (1, 3, size, size) RGB in [0, 1] -> output0 (1, 5, N)."""
     from onnx import TensorProto, checker, helper, numpy_helper
 
-    n = (SIZE // CELL) ** 2
-    centres = np.arange(CELL / 2, SIZE, CELL, dtype=np.float32)
+    n = (size // CELL) ** 2
+    centres = np.arange(CELL / 2, size, CELL, dtype=np.float32)
     cy, cx = np.meshgrid(centres, centres, indexing="ij")
     boxes = np.stack([cx.ravel(), cy.ravel(), np.full(n, CELL, np.float32), np.full(n, CELL, np.float32)])[
         None
@@ -60,7 +60,7 @@ def build_graph() -> Any:
     graph = h.make_graph(
         nodes,
         "fire-colour-baseline",
-        [h.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, SIZE, SIZE])],
+        [h.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, size, size])],
         [h.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 5, n])],
         initializer=init,
     )
@@ -70,16 +70,16 @@ def build_graph() -> Any:
     return model
 
 
-def build() -> tuple[bytes, dict[str, Any]]:
+def build(size: int = SIZE, name: str = "fire-colour-baseline") -> tuple[bytes, dict[str, Any]]:
     """The serialised graph and its manifest."""
-    data = build_graph().SerializeToString()
+    data = build_graph(size).SerializeToString()
     manifest = {
-        "name": "fire-colour-baseline",
+        "name": name,
         "version": "0.1.0",
-        "file": "fire-colour-baseline.onnx",
+        "file": f"{name}.onnx",
         "sha256": hashlib.sha256(data).hexdigest(),
         "kind": "object detector",
-        "input": {"name": "images", "width": SIZE, "height": SIZE, "channels": "RGB", "pad_value": 114},
+        "input": {"name": "images", "width": size, "height": size, "channels": "RGB", "pad_value": 114},
         "layout": "ultralytics",
         "classes": ["fire"],
         "thresholds": {"fire": 0.3},

@@ -1,0 +1,44 @@
+"""Database tables (SQLAlchemy 2). Geometries are WGS84 WKB; PostGIS columns are added on PostgreSQL."""
+
+from firegrid.store.tables.base import Base, UTCDateTime, utcnow
+from firegrid.store.tables.cameras import CameraEvent, CameraRow
+from firegrid.store.tables.grid import GridCellRow, GridVersion, HeatSourceRow
+from firegrid.store.tables.jobs import IngestJob, JobColumns, SceneJob, SceneWindow
+from firegrid.store.tables.people import ApiKey, User, UserCell
+from firegrid.store.tables.pipeline import (
+    DeliveryAttempt,
+    DetectionRow,
+    IncidentRow,
+    OutboxMessage,
+    TaskAssignee,
+    TaskEvent,
+    TaskRow,
+)
+from firegrid.store.tables.sources import SourceItem, SourceRow
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "CameraEvent",
+    "CameraRow",
+    "DeliveryAttempt",
+    "DetectionRow",
+    "GridCellRow",
+    "GridVersion",
+    "HeatSourceRow",
+    "IncidentRow",
+    "IngestJob",
+    "JobColumns",
+    "OutboxMessage",
+    "SceneJob",
+    "SceneWindow",
+    "SourceItem",
+    "SourceRow",
+    "TaskAssignee",
+    "TaskEvent",
+    "TaskRow",
+    "UTCDateTime",
+    "User",
+    "UserCell",
+    "utcnow",
+]

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import numpy as np
+
+from firegrid.cameras import temporal
+from firegrid.cameras.config import TemporalConfig
+from firegrid.detect.objects.boxes import Boxes
+
+
+def box(x: float, score: float = 0.6) -> Boxes:
+    return Boxes(
+        np.array([[x, 100, x + 40, 140]], np.float32), np.array([score], np.float32), np.zeros(1, np.int64)
+    )
+
+
+def test_a_recurring_box_is_confirmed_once() -> None:
+    config = TemporalConfig(frames=5, conf_thresh=0.35)
+    state = temporal.WindowState()
+    results = [temporal.update(state, box(200 + i), config) for i in range(5)]
+    counts = [len(r) for r in results]
+    assert counts[:2] == [0, 0]  # needs 3 of 5 frames and 3 x 0.6 / 5 > 0.35
+    assert counts[2] == 1 and results[2][0].new
+    assert all(not c.new for r in results[3:] for c in r)  # the same event continues
+
+
+def test_a_single_flash_is_not_an_event() -> None:
+    config = TemporalConfig()
+    state = temporal.WindowState()
+    out = [
+        temporal.update(state, b, config)
+        for b in (Boxes.empty(), box(200, 0.99), Boxes.empty(), Boxes.empty())
+    ]
+    assert not any(out)
+
+
+def test_weak_boxes_need_more_than_hits() -> None:
+    state = temporal.WindowState()
+    out = [temporal.update(state, box(200, 0.2), TemporalConfig(frames=5)) for _ in range(5)]
+    assert not any(out)  # 5 x 0.2 / 5 = 0.2 < 0.35
+
+
+def test_state_survives_json() -> None:
+    state = temporal.WindowState()
+    config = TemporalConfig()
+    for i in range(2):
+        temporal.update(state, box(200 + i), config)
+    restored = temporal.WindowState.from_json(state.as_json())
+    assert temporal.update(restored, box(202), config)[0].new
+
+
+def test_static_regions_are_ignored() -> None:
+    reference = np.full((200, 400), 100, np.float32)
+    grey = reference.copy()
+    grey[100:140, 300:340] += 50  # something changed here
+    boxes = Boxes.concat([box(100), box(300)])
+    assert temporal.static_mask(boxes, grey, reference, 3.0).tolist() == [True, False]
+    assert temporal.static_mask(boxes, grey, None, 3.0).tolist() == [False, False]
+    ref2 = temporal.update_reference(reference, grey, 0.5)
+    assert ref2[120, 320] == 125
