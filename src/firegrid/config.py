@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from firegrid.errors import ConfigError
-from firegrid.types import SourceKind
+from firegrid.types import Hazard, SourceKind
 
 
 class ClusterRule(BaseModel):
@@ -43,13 +43,26 @@ def _default_cluster_rules() -> dict[SourceKind, ClusterRule]:
     }
 
 
+def _default_hazard_cluster_rules() -> dict[Hazard, ClusterRule]:
+    return {
+        # a bare patch persists: a later scene's patch at the same place joins the open incident
+        Hazard.DUST: ClusterRule(radius_m=100, window_h=30 * 24, pixel_scale=0.5),
+        # one incident per site (site centroids are never within a metre of each other)
+        Hazard.SITE_COMPLIANCE: ClusterRule(radius_m=1, window_h=365 * 24, pixel_scale=0),
+    }
+
+
 class ClusterConfig(BaseModel):
-    """Clustering rules per source kind (activefires-pp: 0.8 km / 6 h for satellite points)."""
+    """Clustering rules per source kind (activefires-pp: 0.8 km / 6 h for satellite points);
+    hazards other than fire have their own rule whatever the source."""
 
     rules: dict[SourceKind, ClusterRule] = Field(default_factory=_default_cluster_rules)
+    hazard_rules: dict[Hazard, ClusterRule] = Field(default_factory=_default_hazard_cluster_rules)
 
-    def rule(self, kind: str) -> ClusterRule:
-        """The rule for a source kind (satellite-product rule if unknown)."""
+    def rule(self, kind: str, hazard: str = Hazard.FIRE.value) -> ClusterRule:
+        """The rule for a hazard (if it has one) or a source kind (satellite-product rule if unknown)."""
+        if hazard != Hazard.FIRE and Hazard(hazard) in self.hazard_rules:
+            return self.hazard_rules[Hazard(hazard)]
         return self.rules.get(SourceKind(kind), self.rules[SourceKind.SATELLITE_PRODUCT])
 
 
@@ -82,14 +95,31 @@ def _default_deadlines() -> dict[SourceKind, DeadlineRule]:
     }
 
 
+def _default_hazard_deadlines() -> dict[Hazard, DeadlineRule]:
+    return {
+        Hazard.DUST: DeadlineRule(acknowledge_min=24 * 60, verify_min=3 * 24 * 60),
+        Hazard.SITE_COMPLIANCE: DeadlineRule(acknowledge_min=24 * 60, verify_min=7 * 24 * 60),
+    }
+
+
 class DeadlineConfig(BaseModel):
-    """Deadline rules per source kind."""
+    """Deadline rules per source kind; hazards other than fire have their own."""
 
     rules: dict[SourceKind, DeadlineRule] = Field(default_factory=_default_deadlines)
+    hazard_rules: dict[Hazard, DeadlineRule] = Field(default_factory=_default_hazard_deadlines)
 
-    def rule(self, kind: str) -> DeadlineRule:
-        """The rule for a source kind."""
+    def rule(self, kind: str, hazard: str = Hazard.FIRE.value) -> DeadlineRule:
+        """The rule for a hazard (if it has one) or a source kind."""
+        if hazard != Hazard.FIRE and Hazard(hazard) in self.hazard_rules:
+            return self.hazard_rules[Hazard(hazard)]
         return self.rules.get(SourceKind(kind), DeadlineRule())
+
+
+class DustPolicy(BaseModel):
+    """When dust detections page: bare cropland only in these months (1-12), e.g. the spring
+    wind season; outside them it is stored as suppressed with the reason."""
+
+    cropland_page_months: list[int] = Field(default_factory=lambda: [3, 4, 5])
 
 
 class PipelineConfig(BaseModel):
@@ -100,6 +130,7 @@ class PipelineConfig(BaseModel):
     timezone: str = "Asia/Shanghai"
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     deadlines: DeadlineConfig = Field(default_factory=DeadlineConfig)
+    dust: DustPolicy = Field(default_factory=DustPolicy)
 
     @property
     def zone(self) -> ZoneInfo:

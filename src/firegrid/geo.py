@@ -36,8 +36,12 @@ def circle(lon: float, lat: float, radius_m: float, segments: int = 64) -> Polyg
 
 
 def area_m2(geometry: BaseGeometry) -> float:
-    """Geodesic area of a lon/lat (multi)polygon in square metres."""
-    area, _ = GEOD.geometry_area_perimeter(geometry)
+    """Geodesic area of a lon/lat (multi)polygon in square metres (holes subtracted).
+
+    Rings are oriented first (exteriors counter-clockwise), so the sign convention of
+    ``Geod.geometry_area_perimeter`` cannot flip parts of a multipolygon.
+    """
+    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geometry))
     return float(abs(area))
 
 

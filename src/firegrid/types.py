@@ -16,6 +16,15 @@ class SourceKind(StrEnum):
     CAMERA = "camera"
     DRONE = "drone"
     MANUAL = "manual"
+    REGISTRY = "registry"  # rule checks on registries (a construction site without an online camera)
+
+
+class Hazard(StrEnum):
+    """What a detection, incident and task are about."""
+
+    FIRE = "fire"  # straw burning and other open fires
+    DUST = "dust"  # bare soil, stockpiles, dust plumes (the "five dusts")
+    SITE_COMPLIANCE = "site_compliance"  # a construction site breaking the video / monitor rule
 
 
 class DetectionStatus(StrEnum):

@@ -66,15 +66,25 @@ def _to_wgs84(geometries: np.ndarray, source_crs: str, path: Path) -> np.ndarray
     if not source_crs:
         log.warning("%s has no CRS; assuming %s", path.name, WGS84)
         return geometries
-    crs = CRS.from_user_input(source_crs)
-    if crs.equals(CRS.from_epsg(4326), ignore_axis_order=True):
+    if not is_wgs84(source_crs):
+        log.info("reprojecting %s from %s to %s", path.name, source_crs, WGS84)
+    projected: np.ndarray = reproject_to_wgs84(geometries, source_crs)
+    return projected
+
+
+def is_wgs84(crs: str) -> bool:
+    """True for EPSG:4326 in any spelling or axis order."""
+    return bool(CRS.from_user_input(crs).equals(CRS.from_epsg(4326), ignore_axis_order=True))
+
+
+def reproject_to_wgs84(geometries: Any, source_crs: str) -> Any:
+    """A geometry (or array of them) from ``source_crs`` to lon/lat WGS84 (always x = lon)."""
+    if is_wgs84(source_crs):
         return geometries
-    transformer = Transformer.from_crs(crs, 4326, always_xy=True)
-    log.info("reprojecting %s from %s to %s", path.name, source_crs, WGS84)
-    projected: np.ndarray = shapely.transform(
+    transformer = Transformer.from_crs(CRS.from_user_input(source_crs), 4326, always_xy=True)
+    return shapely.transform(
         geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
     )
-    return projected
 
 
 def _plain(value: Any) -> Any:

@@ -47,14 +47,29 @@ def test_safe_offsets_quantification_and_10m_averaging(tmp_path: Path) -> None:
     scene = open_scene(make_safe(tmp_path))
     assert scene.sensor == "sentinel2" and scene.platform == "Sentinel-2B"
     assert scene.acquired_at == datetime(2024, 10, 28, 3, 18, 9, 24000, tzinfo=UTC)
-    assert (scene.width, scene.height, scene.bands["b04"].factor) == (6, 6, 2)
+    assert (scene.width, scene.height, scene.bands["b4"].factor) == (6, 6, 2)
     with SceneReader(scene) as reader:
-        w = reader.read(WindowSpec(0, 0, 0, 6, 6), ("b04", "b8a", "b11", "b12"), 0, sun_corrected=True)
+        w = reader.read(WindowSpec(0, 0, 0, 6, 6), ("b4", "b8a", "b11", "b12"), 0, sun_corrected=True)
     assert w.bands["b12"][1, 1] == pytest.approx(0.1)
     assert w.bands["b11"][1, 1] == pytest.approx(0.2)
-    assert w.bands["b04"][1, 1] == pytest.approx(0.1)  # (2000 - 1000) / 10000 after 2x2 averaging
+    assert w.bands["b4"][1, 1] == pytest.approx(0.1)  # (2000 - 1000) / 10000 after 2x2 averaging
     assert not w.valid[0, 0]  # DN 0 is nodata
     assert w.saturated[3, 3] and w.saturated.sum() == 1
+
+
+def test_safe_on_the_10m_grid_windows_match_the_whole_image(tmp_path: Path) -> None:
+    scene = open_scene(make_safe(tmp_path), resolution=10)
+    assert (scene.width, scene.height) == (12, 12)
+    assert scene.bands["b12"].upsample == 2 and scene.bands["b4"].factor == 1
+    with SceneReader(scene) as reader:
+        whole = reader.read(WindowSpec(0, 0, 0, 12, 12), ("b4", "b12"), 0, sun_corrected=True)
+        part = reader.read(WindowSpec(1, 5, 3, 4, 7), ("b4", "b12"), 1, sun_corrected=True)
+    assert whole.bands["b4"][0, 1] == pytest.approx(0.15)  # 10 m values kept
+    assert whole.bands["b12"][6, 6] == whole.bands["b12"][7, 7]  # one 20 m pixel -> 2x2
+    for band in ("b4", "b12"):
+        core = part.bands[band][part.core]
+        np.testing.assert_array_equal(core, whole.bands[band][5:9, 3:10])
+    assert whole.saturated[6:8, 6:8].all() and whole.saturated.sum() == 4
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,7 @@ def test_pipeline_on_postgis(pg_database: str, tmp_path) -> None:  # type: ignor
                 text("SELECT f_table_name FROM geometry_columns WHERE f_geometry_column = 'geom'")
             ).scalars()
         )
-    assert geom_columns == {"detections", "incidents", "grid_cells", "heat_sources"}
+    assert geom_columns == {"detections", "incidents", "grid_cells", "heat_sources", "sites"}
     with transaction(rt.sessions) as session:
         version, _ = import_grid(session, sample.path(sample.GRID))
         sample_users(session, version.id)

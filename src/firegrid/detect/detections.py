@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from firegrid.types import WGS84
+from firegrid.types import WGS84, Hazard
 
 FloatArray = NDArray[np.float64]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -24,6 +24,7 @@ StrArray = NDArray[np.object_]
 # Columns that hold one value per row, with the dtype a fresh column gets.
 _FLOAT_COLUMNS = ("lon", "lat", "confidence", "frp", "brightness_k", "footprint_m", "scan_m", "track_m")
 _STR_COLUMNS = (
+    "hazard",
     "source_kind",
     "sensor",
     "platform",
@@ -39,6 +40,7 @@ _STR_COLUMNS = (
 class Detections:
     """Detections as parallel arrays.
 
+    ``hazard`` says what was seen (``types.Hazard``; fire unless told);
     ``confidence`` is normalised to 0-1; ``frp`` is in MW, ``brightness_k`` in kelvin,
     ``footprint_m`` the size of the pixel (or the location uncertainty) in metres;
     unknown values are NaN / empty strings. ``attrs`` keeps each source row as read.
@@ -47,6 +49,7 @@ class Detections:
     lon: FloatArray
     lat: FloatArray
     observed_at: NDArray[np.datetime64]  # UTC, datetime64[us]
+    hazard: StrArray  # fire, dust, site_compliance
     source_kind: StrArray
     sensor: StrArray
     platform: StrArray
@@ -114,6 +117,7 @@ class Detections:
         for name in _FLOAT_COLUMNS[2:]:
             values = columns.pop(name, None)
             kwargs[name] = np.full(n, np.nan) if values is None else _float_array(values, n)
+        columns.setdefault("hazard", Hazard.FIRE.value)
         for name in _STR_COLUMNS:
             values = columns.pop(name, None)
             kwargs[name] = _str_array(values, n)
@@ -142,19 +146,22 @@ class Detections:
         """A stable key per detection: same sensor, platform, time and place = same key.
 
         The file name is deliberately not part of the key, so the 24 h and 7 d files of
-        one product overlap without duplicates.
+        one product overlap without duplicates. A hazard other than fire is part of the key
+        (a scene's fire point and dust patch at one place are two detections).
         """
         keys = []
         for i in range(len(self)):
+            hazard = str(self.hazard[i])
             raw = "|".join(
-                (
+                ([] if hazard == Hazard.FIRE else [hazard])
+                + [
                     str(self.source_kind[i]),
                     str(self.sensor[i]).upper(),
                     str(self.platform[i]).upper(),
                     np.datetime_as_string(self.observed_at[i], unit="s"),
                     f"{self.lat[i]:.5f}",
                     f"{self.lon[i]:.5f}",
-                )
+                ]
             )
             keys.append(hashlib.sha256(raw.encode()).hexdigest()[:40])
         return keys

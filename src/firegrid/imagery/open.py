@@ -27,23 +27,33 @@ def band_name(filename: str) -> str | None:
     return f"b{match.group(1).lower()}" if match else None
 
 
-def open_scene(path: Path, sensor: str = "auto", s2_offset: float = -1000.0) -> Scene:
-    """Open a scene folder (or a band file inside one); ``sensor`` forces landsat / sentinel2."""
+def open_scene(
+    path: Path, sensor: str = "auto", s2_offset: float = -1000.0, resolution: int | None = None
+) -> Scene:
+    """Open a scene folder (or a band file inside one); ``sensor`` forces landsat / sentinel2.
+
+    ``resolution`` picks the Sentinel-2 grid: 20 m (default; the fire detectors) or 10 m
+    (the bare-soil detector). Landsat scenes are always on their 30 m grid.
+    """
     if not path.exists():
         raise InputError(f"{path}: no such scene")
     folder = path if path.is_dir() else path.parent
     metadata = sorted(folder.glob("MTD_MSIL*.xml"))
     if metadata:
-        return open_safe(folder, metadata[0])
+        return open_safe(folder, metadata[0], resolution or 20)
     mtl = find_mtl(folder)
     if mtl is not None:
         return open_landsat(folder, mtl)
-    return open_band_folder(folder, sensor, s2_offset)
+    return open_band_folder(folder, sensor, s2_offset, resolution)
 
 
-def open_band_folder(folder: Path, sensor: str = "auto", s2_offset: float = -1000.0) -> Scene:
+def open_band_folder(
+    folder: Path, sensor: str = "auto", s2_offset: float = -1000.0, resolution: int | None = None
+) -> Scene:
     """Single-band rasters named by band. Float data is TOA reflectance as is; integer Sentinel-2
-    data is DN with quantification 10000 and ``s2_offset`` (baseline >= 04.00 by default)."""
+    data is DN with quantification 10000 and ``s2_offset`` (baseline >= 04.00 by default).
+    The grid is B12's (Sentinel-2) or B7's (Landsat); ``resolution=10`` puts Sentinel-2 on
+    the grid of its 10 m bands."""
     files = {name: p for p in sorted(folder.iterdir()) if p.is_file() and (name := band_name(p.name))}
     if not files:
         raise UnsupportedFormatError(
@@ -53,6 +63,8 @@ def open_band_folder(folder: Path, sensor: str = "auto", s2_offset: float = -100
     if kind not in ("landsat", "sentinel2"):
         raise InputError(f"unknown sensor {sensor!r}; use auto, landsat8, landsat9 or sentinel2")
     grid_band = "b12" if kind == "sentinel2" else "b7"
+    if kind == "sentinel2" and resolution == 10:
+        grid_band = next((b for b in ("b4", "b8", "b3", "b2") if b in files), grid_band)
     if grid_band not in files:
         raise InputError(f"{folder}: no {grid_band.upper()} file for a {kind} scene")
     with open_raster(files[grid_band]) as ds:
@@ -99,6 +111,7 @@ def _band_source(path: Path, grid_width: int, kind: str, s2_offset: float) -> Ba
     with open_raster(path) as ds:
         integer = np.issubdtype(np.dtype(ds.dtypes[0]), np.integer)
         factor = max(1, round(ds.width / grid_width))
+        upsample = max(1, round(grid_width / ds.width))
         nodata = ds.nodata
     if integer and kind == "sentinel2":
         return BandSource(
@@ -108,5 +121,6 @@ def _band_source(path: Path, grid_width: int, kind: str, s2_offset: float) -> Ba
             nodata=0,
             factor=factor,
             saturation_dn=SATURATED_DN,
+            upsample=upsample,
         )
-    return BandSource(str(path), nodata=nodata, factor=factor)
+    return BandSource(str(path), nodata=nodata, factor=factor, upsample=upsample)

@@ -17,7 +17,9 @@ class BandSource:
     """One band: file, band index, DN -> reflectance (``dn * scale + offset``), nodata.
 
     ``factor`` is how many of this band's pixels span one scene pixel (2 for a 10 m
-    Sentinel-2 band on the 20 m grid; it is averaged). ``saturation_dn`` flags saturated DN.
+    Sentinel-2 band on the 20 m grid; it is averaged); ``upsample`` how many scene pixels
+    span one of this band's (2 for a 20 m band on the 10 m grid; nearest neighbour, so a
+    window reads exactly what the whole image would). ``saturation_dn`` flags saturated DN.
     """
 
     path: str
@@ -27,6 +29,7 @@ class BandSource:
     nodata: float | None = None
     factor: int = 1
     saturation_dn: float | None = None
+    upsample: int = 1
     array: np.ndarray | None = field(
         default=None, compare=False, repr=False
     )  # in-memory band instead of a file
@@ -39,6 +42,7 @@ class QaSource:
     kind: Literal["landsat_qa_pixel", "landsat_qa_radsat", "s2_scl"]
     path: str
     factor: int = 1
+    upsample: int = 1
 
 
 @dataclass(frozen=True)

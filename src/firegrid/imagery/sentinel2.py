@@ -20,6 +20,11 @@ NATIVE_10M = {"b02", "b03", "b04", "b08"}
 SATURATED_DN = 65535
 
 
+def short_name(band: str) -> str:
+    """``b02`` -> ``b2``: scenes name bands as band files do (``b2 ... b8a ... b12``)."""
+    return re.sub(r"^b0(?=\d)", "b", band)
+
+
 def _text(root: ET.Element, tag: str) -> str | None:
     node = root.find(f".//{tag}")
     return node.text.strip() if node is not None and node.text else None
@@ -66,13 +71,20 @@ def _band_files(safe: Path) -> dict[str, dict[int, Path]]:
     return files
 
 
-def open_safe(safe: Path, metadata_file: Path) -> Scene:
-    """A Sentinel-2 SAFE product on its 20 m grid (10 m bands averaged 2x2)."""
+def open_safe(safe: Path, metadata_file: Path, resolution: int = 20) -> Scene:
+    """A Sentinel-2 SAFE product on its 20 m grid (10 m bands averaged 2x2), or on the 10 m
+    grid (``resolution=10``: 20 m bands and SCL repeated 2x2, nearest neighbour)."""
+    if resolution not in (10, 20):
+        raise InputError(f"Sentinel-2 scenes are read at 10 or 20 m, not {resolution} m")
     meta = parse_metadata(metadata_file)
     files = _band_files(safe)
     if "b12" not in files:
         raise InputError(f"{safe.name}: no B12 image under GRANULE/*/IMG_DATA")
     grid_file = files["b12"].get(20) or next(iter(files["b12"].values()))
+    if resolution == 10:
+        if 10 not in files.get("b04", {}):
+            raise InputError(f"{safe.name}: no 10 m B04 image for the 10 m grid")
+        grid_file = files["b04"][10]
     with open_raster(grid_file) as ds:
         width, height, transform, crs = ds.width, ds.height, ds.transform, ds.crs.to_string()
     q = float(meta["quantification"])  # type: ignore[arg-type]
@@ -81,18 +93,23 @@ def open_safe(safe: Path, metadata_file: Path) -> Scene:
     for name, by_res in files.items():
         if name == "scl":
             continue
-        resolution = 20 if 20 in by_res else min(by_res)
-        if resolution not in (10, 20):
+        native = resolution if resolution in by_res else 20 if 20 in by_res else min(by_res)
+        if native not in (10, 20):
             continue
-        bands[name] = BandSource(
-            str(by_res[resolution]),
+        bands[short_name(name)] = BandSource(
+            str(by_res[native]),
             scale=1.0 / q,
             offset=offsets.get(name, 0.0) / q,
             nodata=0,
-            factor=20 // resolution,
+            factor=max(1, resolution // native),
             saturation_dn=SATURATED_DN,
+            upsample=max(1, native // resolution),
         )
-    qa = [QaSource("s2_scl", str(files["scl"][20]))] if "scl" in files and 20 in files["scl"] else []
+    qa = (
+        [QaSource("s2_scl", str(files["scl"][20]), upsample=20 // resolution)]
+        if "scl" in files and 20 in files["scl"]
+        else []
+    )
     return Scene(
         scene_id=str(meta["product"] or safe.name),
         sensor="sentinel2",
@@ -106,5 +123,5 @@ def open_safe(safe: Path, metadata_file: Path) -> Scene:
         reflectance="corrected",
         source=str(safe),
         qa=qa,
-        notes=[f"{meta['level']} baseline {meta['baseline']}"],
+        notes=[f"{meta['level']} baseline {meta['baseline']}, {resolution} m grid"],
     )

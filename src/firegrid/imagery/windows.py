@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,10 @@ from firegrid.imagery.scene import BandSource, QaSource, Scene
 
 # Landsat Collection 2 QA_PIXEL bits
 QA_FILL, QA_CLOUD, QA_WATER = 1 << 0, 1 << 3, 1 << 7
+QA_OBSCURED = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5)  # dilated cloud, cirrus, cloud shadow, snow
 # Sentinel-2 L2A scene classification
 SCL_NODATA, SCL_SATURATED, SCL_WATER, SCL_CLOUDS = 0, 1, 6, (8, 9, 10)
+SCL_OBSCURED = (3, 11)  # cloud shadow, snow
 GDAL_CACHE_MB = 64
 SWIR_BANDS = {"landsat": ("b5", "b6", "b7"), "sentinel2": ("b8a", "b11", "b12")}
 
@@ -110,12 +112,21 @@ class SceneReader:
                 refl = out
             arrays[name] = refl
         water = np.zeros(shape, dtype=bool)
+        obscured = np.zeros(shape, dtype=bool)
         for qa in scene.qa:
-            masks.append(self._apply_qa(qa, rr, cc, dst, water, saturated))
+            masks.append(self._apply_qa(qa, rr, cc, dst, water, saturated, obscured))
         cloud_test = scene.sensor == "sentinel2" and not any(q.kind == "s2_scl" for q in scene.qa)
-        return BandWindow(arrays, inside, saturated, water, halo, masks, cloud_test)
+        return BandWindow(arrays, inside, saturated, water, halo, masks, cloud_test, obscured)
 
     def _read_region(self, source: BandSource, rr: tuple[int, int], cc: tuple[int, int]) -> NDArray[Any]:
+        u = source.upsample
+        if u > 1:  # nearest neighbour: read the parent pixels, repeat, crop
+            pr = (rr[0] // u, -(-rr[1] // u))
+            pc = (cc[0] // u, -(-cc[1] // u))
+            parent = self._read_region(replace(source, upsample=1), pr, pc)
+            full = np.repeat(np.repeat(parent, u, axis=0), u, axis=1)
+            r0, c0 = rr[0] - pr[0] * u, cc[0] - pc[0] * u
+            return full[r0 : r0 + rr[1] - rr[0], c0 : c0 + cc[1] - cc[0]]
         f = source.factor
         if source.array is not None:
             region = source.array[rr[0] * f : rr[1] * f, cc[0] * f : cc[1] * f]
@@ -155,17 +166,24 @@ class SceneReader:
         dst: tuple[slice, slice],
         water: NDArray[np.bool_],
         saturated: NDArray[np.bool_],
+        obscured: NDArray[np.bool_],
     ) -> NDArray[np.bool_]:
-        """Mark water and saturation from a QA band; returns its validity mask."""
-        values = self._read_region(BandSource(qa.path, factor=qa.factor), rr, cc).astype(np.int64)
+        """Mark water, saturation and obscured surface from a QA band; returns its validity mask."""
+        values = self._qa_values(qa, rr, cc)
         valid = np.ones(water.shape, dtype=bool)
         if qa.kind == "landsat_qa_pixel":
             valid[dst] = (values & (QA_FILL | QA_CLOUD)) == 0
             water[dst] |= (values & QA_WATER) != 0
+            obscured[dst] |= (values & QA_OBSCURED) != 0
         elif qa.kind == "landsat_qa_radsat":
             saturated[dst] |= (values & 0b1110000) != 0  # bands 5, 6, 7
         else:
             valid[dst] = (values != SCL_NODATA) & ~np.isin(values, SCL_CLOUDS)
             water[dst] |= values == SCL_WATER
             saturated[dst] |= values == SCL_SATURATED
+            obscured[dst] |= np.isin(values, SCL_OBSCURED)
         return valid
+
+    def _qa_values(self, qa: QaSource, rr: tuple[int, int], cc: tuple[int, int]) -> NDArray[np.int64]:
+        source = BandSource(qa.path, factor=qa.factor, upsample=qa.upsample)
+        return self._read_region(source, rr, cc).astype(np.int64)

@@ -20,30 +20,41 @@ from firegrid import geo
 
 @dataclass(frozen=True)
 class ClusterPoints:
-    """Points to cluster: WGS84 lon/lat, epoch seconds, link radius (m) and window (s)."""
+    """Points to cluster: WGS84 lon/lat, epoch seconds, link radius (m) and window (s).
+
+    ``group`` (e.g. the hazard: fire, dust) keeps points of different groups apart; None
+    puts every point in one group.
+    """
 
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
     t: NDArray[np.float64]
     radius_m: NDArray[np.float64]
     window_s: NDArray[np.float64]
+    group: NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return len(self.lon)
 
+    def groups(self) -> NDArray[np.int64]:
+        """The group of each point (zeros when none were given)."""
+        return self.group if self.group is not None else np.zeros(len(self), np.int64)
+
     @classmethod
     def concat(cls, a: ClusterPoints, b: ClusterPoints) -> ClusterPoints:
         """``a`` followed by ``b``."""
-        return cls(
-            *(
-                np.concatenate((x, y))
-                for x, y in zip(
-                    (a.lon, a.lat, a.t, a.radius_m, a.window_s),
-                    (b.lon, b.lat, b.t, b.radius_m, b.window_s),
-                    strict=True,
-                )
+        columns = [
+            np.concatenate((x, y))
+            for x, y in zip(
+                (a.lon, a.lat, a.t, a.radius_m, a.window_s),
+                (b.lon, b.lat, b.t, b.radius_m, b.window_s),
+                strict=True,
             )
-        )
+        ]
+        group = None
+        if a.group is not None or b.group is not None:
+            group = np.concatenate((a.groups(), b.groups()))
+        return cls(*columns, group=group)
 
 
 def linked_pairs(points: ClusterPoints) -> NDArray[np.int64]:
@@ -58,6 +69,8 @@ def linked_pairs(points: ClusterPoints) -> NDArray[np.int64]:
     dist = geo.distance_m(points.lon[i], points.lat[i], points.lon[j], points.lat[j])
     close = dist <= np.maximum(points.radius_m[i], points.radius_m[j])
     close &= np.abs(points.t[i] - points.t[j]) <= np.maximum(points.window_s[i], points.window_s[j])
+    if points.group is not None:
+        close &= points.group[i] == points.group[j]
     linked: NDArray[np.int64] = pairs[close].astype(np.int64)
     return linked
 

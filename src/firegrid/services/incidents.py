@@ -13,10 +13,13 @@ from firegrid import geo
 from firegrid.config import ClusterConfig
 from firegrid.incidents.clustering import ClusterPoints, assign_incidents
 from firegrid.store.tables import DetectionRow, IncidentRow, utcnow
+from firegrid.types import Hazard
+
+HAZARD_GROUPS = {hazard.value: code for code, hazard in enumerate(Hazard)}
 
 
 def _points(rows: Sequence[DetectionRow], config: ClusterConfig) -> ClusterPoints:
-    rules = [config.rule(r.source_kind) for r in rows]
+    rules = [config.rule(r.source_kind, r.hazard) for r in rows]
     return ClusterPoints(
         lon=np.array([r.lon for r in rows], dtype=np.float64),
         lat=np.array([r.lat for r in rows], dtype=np.float64),
@@ -25,6 +28,7 @@ def _points(rows: Sequence[DetectionRow], config: ClusterConfig) -> ClusterPoint
             [rule.radius_for(r.footprint_m or float("nan")) for r, rule in zip(rows, rules, strict=True)]
         ),
         window_s=np.array([rule.window_h * 3600.0 for rule in rules], dtype=np.float64),
+        group=np.array([HAZARD_GROUPS.get(r.hazard, -1) for r in rows], dtype=np.int64),
     )
 
 
@@ -54,7 +58,11 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
         return []
     new = _points(rows, config)
     members = _open_members(session, new)
-    existing = _points(members, config) if members else ClusterPoints(*(np.empty(0) for _ in range(5)))
+    existing = (
+        _points(members, config)
+        if members
+        else ClusterPoints(*(np.empty(0) for _ in range(5)), group=np.empty(0, np.int64))
+    )
     incident_ids, groups = assign_incidents(
         new, existing, np.array([m.incident_id for m in members], dtype=np.int64)
     )
@@ -68,6 +76,8 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
         if group not in created:
             created[group] = IncidentRow(
                 status="open",
+                hazard=row.hazard,
+                site_id=row.site_id,
                 source_kinds=row.source_kind,
                 lon=row.lon,
                 lat=row.lat,

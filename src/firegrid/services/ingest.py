@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
@@ -26,11 +28,12 @@ from firegrid.grid.routing import METHOD_NAMES, Routes
 from firegrid.services import incidents as incident_service
 from firegrid.services.grid import ActiveGrid, GridCache
 from firegrid.services.heat_sources import suppression_index
+from firegrid.services.site_lookup import detection_shapes, site_index
 from firegrid.services.tasks import create_task
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, IngestJob, utcnow
 from firegrid.suppress.matching import spurious_mask
-from firegrid.types import DetectionStatus
+from firegrid.types import DetectionStatus, Hazard
 
 log = logging.getLogger(__name__)
 
@@ -184,9 +187,11 @@ def _store(
     detections = detections[fresh]
     keys = [keys[i] for i in fresh]
     grid = ctx.grids.get(session)
-    status, reason, heat_id = _suppress(session, detections)
+    status, reason, heat_id = _suppress(session, detections, ctx.config)
     routes = grid.index.route(detections.lon, detections.lat) if grid else None
     rows = _rows(detections, keys, status, reason, heat_id, routes, grid, job_id)
+    for row, site_id in zip(rows, _sites(session, detections), strict=True):
+        row["site_id"] = site_id
     summary.warnings += _disagreements(detections, routes, grid, label)
     ids = _insert(session, rows)
     summary.new = len(ids)
@@ -227,18 +232,61 @@ def _fresh_indexes(session: Session, keys: list[str]) -> list[int]:
     return fresh
 
 
+def _sites(session: Session, detections: Detections) -> list[str | None]:
+    """The construction site of each detection: given in ``attrs`` or the one it lies in."""
+    if not len(detections):
+        return []
+    index = site_index(session)
+    found = index.match(detections.lon, detections.lat, detection_shapes(detections)) if index.ids else []
+    out: list[str | None] = []
+    for i, attrs in enumerate(detections.attrs):
+        site = attrs.get("site_id") or (found[i] if found else None)
+        if detections.hazard[i] == Hazard.DUST and "site_id" not in attrs:
+            attrs["site_id"] = site
+            attrs["dust_class"] = (
+                "site" if site else "outside_sites"
+            )  # illegal bare land / stockpile candidate
+        out.append(site)
+    return out
+
+
+def _cropland_out_of_season(detections: Detections, policy: PipelineConfig) -> NDArray[np.bool_]:
+    """Dust patches on cropland observed outside the months in which bare cropland pages."""
+    months = set(policy.dust.cropland_page_months)
+    out = np.zeros(len(detections), bool)
+    for i, (hazard, attrs) in enumerate(zip(detections.hazard, detections.attrs, strict=True)):
+        if hazard == Hazard.DUST and attrs.get("kind") == "cropland":
+            when = detections.observed_datetimes()[i].astimezone(policy.zone)
+            out[i] = when.month not in months
+    return out
+
+
 def _suppress(
-    session: Session, detections: Detections
+    session: Session, detections: Detections, config: PipelineConfig
 ) -> tuple[list[str], list[str | None], list[int | None]]:
-    """Per detection: status so far (routed or suppressed), the reason, the heat source id."""
+    """Per detection: status so far (routed or suppressed), the reason, the heat source id.
+
+    Heat sources and the VIIRS artefact filter apply to fires only; seasonal bare
+    cropland outside its paging months is kept as suppressed.
+    """
     index, names = suppression_index(session)
-    matched = index.match(detections.lon, detections.lat)
-    spurious = spurious_mask(detections)
+    fire = detections.hazard == Hazard.FIRE
+    matched = np.where(fire, index.match(detections.lon, detections.lat), -1)
+    spurious = spurious_mask(detections) & fire
+    cropland = _cropland_out_of_season(detections, config)
     status: list[str] = []
     reason: list[str | None] = []
     heat: list[int | None] = []
-    for source_id, is_spurious in zip(matched.tolist(), spurious.tolist(), strict=True):
-        if source_id >= 0:
+    for source_id, is_spurious, off_season in zip(
+        matched.tolist(), spurious.tolist(), cropland.tolist(), strict=True
+    ):
+        if off_season:
+            status.append(DetectionStatus.SUPPRESSED)
+            reason.append(
+                f"seasonal bare cropland outside the paging months {sorted(config.dust.cropland_page_months)}"
+            )
+            heat.append(None)
+        elif source_id >= 0:
             status.append(DetectionStatus.SUPPRESSED)
             reason.append(f"inside heat source #{source_id} {names[source_id]}")
             heat.append(source_id)

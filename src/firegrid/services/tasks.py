@@ -42,7 +42,7 @@ def create_task(
     """One task for a new routed incident, its assignees, a 'created' event and outbox messages."""
     assert incident.cell_code is not None and incident.cell_path is not None
     kind = incident.source_kinds.split(",")[0]
-    rule = config.deadlines.rule(kind)
+    rule = config.deadlines.rule(kind, incident.hazard)
     now = utcnow()
     task = TaskRow(
         incident_id=incident.id,

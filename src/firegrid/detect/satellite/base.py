@@ -22,7 +22,8 @@ class BandWindow:
     nodata, not masked by QA, not cloud) is evaluated lazily where a detector asks
     (``valid_at``, ``valid_in``): fires are rare, and full-window passes cost memory
     bandwidth. ``masks`` are full-window validity masks from nodata DN and QA bands.
-    ``saturated`` flags saturated SWIR; ``water`` is a QA water mask (all False if none).
+    ``saturated`` flags saturated SWIR; ``water`` is a QA water mask (all False if none);
+    ``obscured`` marks what the QA band calls cloud shadow, snow or cirrus.
     """
 
     bands: dict[str, NDArray[np.float32]]
@@ -32,6 +33,7 @@ class BandWindow:
     halo: int
     masks: list[NDArray[np.bool_]] = field(default_factory=list)
     swir_cloud_test: bool = False  # Sentinel-2 without SCL: bright, SWIR-cold pixels are cloud
+    obscured: NDArray[np.bool_] | None = None  # QA: cloud shadow, snow, cirrus (surface analysis skips)
 
     @property
     def core(self) -> tuple[slice, slice]:

@@ -1,14 +1,19 @@
-"""Build the per-pixel ONNX graphs and their manifests (used by scripts/build_fire_models.py)."""
+"""Build the per-pixel ONNX graphs and their manifests (used by scripts/build_fire_models.py).
+
+The active-fire tests and the bare-soil indices/masks are exported the same way: the
+equations in ``equations`` and ``detect.dust.indices`` traced into ONNX.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from firegrid.detect.dust import indices
 from firegrid.detect.satellite import equations
 from firegrid.detect.satellite.expr import OnnxBuilder
 
@@ -25,6 +30,8 @@ class GraphSpec:
     thresholds: Mapping[str, float]
     reflectance: str
     reference: str
+    kind: str = "per-pixel fire tests"
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 SPECS = [
@@ -58,6 +65,19 @@ SPECS = [
         "TOA (L1C) or BOA (L2A) reflectance",
         "Murphy et al. 2016, RSE 177, doi:10.1016/j.rse.2016.02.027; S2 port as in Fusioka et al. 2024",
     ),
+    GraphSpec(
+        "bare-soil-indices",
+        "1.0.0",
+        "sentinel2,landsat",
+        list(indices.GENERIC),
+        indices.bare_soil,
+        indices.MASKS,
+        "TOA (sun-corrected) or BOA reflectance",
+        "BSI Rikimaru et al. 2002; NDVI Rouse 1974; MNDWI Xu 2006; NDBI Zha et al. 2003; "
+        "MBI Nguyen et al. 2021 (Land 10:231); cloud/snow tests Zhu & Woodcock 2012 (Fmask, RSE 118)",
+        kind="per-pixel bare-soil indices and sky/water masks",
+        extra={"band_maps": indices.BAND_MAPS},
+    ),
 ]
 
 
@@ -69,7 +89,7 @@ def build(spec: GraphSpec) -> tuple[bytes, dict[str, Any]]:
     manifest = {
         "name": spec.name,
         "version": spec.version,
-        "kind": "per-pixel fire tests",
+        "kind": spec.kind,
         "sensor": spec.sensor,
         "file": f"{spec.name}.onnx",
         "sha256": hashlib.sha256(data).hexdigest(),
@@ -82,6 +102,7 @@ def build(spec: GraphSpec) -> tuple[bytes, dict[str, Any]]:
         "opset": 17,
         "licence": "Apache-2.0 (firegrid); thresholds from the cited publication",
         "built_by": "scripts/build_fire_models.py",
+        **spec.extra,
     }
     return data, manifest
 

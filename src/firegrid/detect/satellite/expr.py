@@ -27,6 +27,9 @@ class Ops(Protocol):
     def const(self, value: float) -> Any:
         """A float32 constant."""
 
+    def abs(self, a: Any) -> Any:
+        """Absolute value."""
+
 
 class NumpyOps:
     """Evaluate equations on float32 numpy arrays (the reference implementation)."""
@@ -38,6 +41,10 @@ class NumpyOps:
     def const(self, value: float) -> np.float32:
         """A float32 constant."""
         return np.float32(value)
+
+    def abs(self, a: Any) -> Any:
+        """Absolute value."""
+        return np.abs(a)
 
 
 class Sym:
@@ -139,6 +146,10 @@ class OnnxBuilder:
         """Constants are plain floats while tracing."""
         return value
 
+    def abs(self, a: Sym) -> Sym:
+        """Absolute value."""
+        return self.node("Abs", [a.name])
+
     def build(
         self,
         equation: Callable[[Mapping[str, Any], Any], Mapping[str, Any]],
@@ -147,7 +158,7 @@ class OnnxBuilder:
         doc: str,
         metadata: Mapping[str, str],
     ) -> Any:
-        """An ONNX ModelProto of ``equation`` (opset 17)."""
+        """An ONNX ModelProto of ``equation`` (opset 17): boolean tests and float32 values out."""
         from onnx import TensorProto, checker
 
         h = self._helper
@@ -156,7 +167,8 @@ class OnnxBuilder:
         graph_outputs = []
         for out_name, sym in outputs.items():
             self.nodes.append(h.make_node("Identity", [sym.name], [out_name]))
-            graph_outputs.append(h.make_tensor_value_info(out_name, TensorProto.BOOL, ["H", "W"]))
+            dtype = TensorProto.BOOL if sym.boolean else TensorProto.FLOAT
+            graph_outputs.append(h.make_tensor_value_info(out_name, dtype, ["H", "W"]))
         graph = h.make_graph(
             self.nodes,
             name,
@@ -177,7 +189,11 @@ class OnnxBuilder:
 
 def evaluate(
     equation: Callable[[Mapping[str, Any], Any], Mapping[str, Any]], bands: Mapping[str, Float32]
-) -> dict[str, NDArray[np.bool_]]:
-    """Run an equation with numpy."""
+) -> dict[str, NDArray[Any]]:
+    """Run an equation with numpy: boolean tests stay boolean, values are float32."""
     arrays = {k: np.asarray(v, dtype=np.float32) for k, v in bands.items()}
-    return {k: np.asarray(v, dtype=bool) for k, v in equation(arrays, NumpyOps()).items()}
+    out = {}
+    for k, v in equation(arrays, NumpyOps()).items():
+        value = np.asarray(v)
+        out[k] = value if value.dtype == bool else value.astype(np.float32)
+    return out

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+
+from firegrid.detect.pixels import components, groups
 
 
 @dataclass
@@ -69,36 +69,17 @@ class Cluster:
 
 def cluster_pixels(pixels: FirePixels) -> list[Cluster]:
     """Group 8-connected fire pixels; one cluster per connected component, in scan order."""
-    n = len(pixels)
-    if n == 0:
-        return []
-    width = int(pixels.cols.max()) + 2
-    keys = pixels.rows * width + pixels.cols
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-    src, dst = [], []
-    for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):
-        target = (pixels.rows + dr) * width + (pixels.cols + dc)
-        pos = np.searchsorted(sorted_keys, target)
-        pos = np.minimum(pos, n - 1)
-        hit = sorted_keys[pos] == target
-        src.append(np.flatnonzero(hit))
-        dst.append(order[pos[hit]])
-    a, b = np.concatenate(src), np.concatenate(dst)
-    graph = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
-    count, labels = connected_components(graph, directed=False)
-    clusters = []
-    for label in range(count):
-        idx = np.flatnonzero(labels == label)
-        clusters.append(
-            Cluster(
-                row=float(pixels.rows[idx].mean()),
-                col=float(pixels.cols[idx].mean()),
-                pixels=len(idx),
-                confidence=int(pixels.confidence[idx].max()),
-                saturated=bool(pixels.saturated[idx].any()),
-                max_swir=float(np.nanmax(pixels.swir[idx])),
-            )
+    count, labels = components(pixels.rows, pixels.cols)
+    clusters = [
+        Cluster(
+            row=float(pixels.rows[idx].mean()),
+            col=float(pixels.cols[idx].mean()),
+            pixels=len(idx),
+            confidence=int(pixels.confidence[idx].max()),
+            saturated=bool(pixels.saturated[idx].any()),
+            max_swir=float(np.nanmax(pixels.swir[idx])),
         )
+        for idx in groups(labels, count)
+    ]
     clusters.sort(key=lambda c: (c.row, c.col))
     return clusters

@@ -14,6 +14,7 @@ from firegrid.store.tables.pipeline import (
     TaskEvent,
     TaskRow,
 )
+from firegrid.store.tables.sites import SiteMonitor, SiteRow, SiteViolation
 from firegrid.store.tables.sources import SourceItem, SourceRow
 
 __all__ = [
@@ -32,6 +33,9 @@ __all__ = [
     "OutboxMessage",
     "SceneJob",
     "SceneWindow",
+    "SiteMonitor",
+    "SiteRow",
+    "SiteViolation",
     "SourceItem",
     "SourceRow",
     "TaskAssignee",

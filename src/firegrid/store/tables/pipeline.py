@@ -30,6 +30,7 @@ class DetectionRow(Base):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(40), unique=True)
+    hazard: Mapped[str] = mapped_column(String(24), default="fire", server_default="fire")
     source_kind: Mapped[str] = mapped_column(String(32))
     sensor: Mapped[str] = mapped_column(String(32))
     platform: Mapped[str] = mapped_column(String(64))
@@ -59,6 +60,7 @@ class DetectionRow(Base):
     route_method: Mapped[str | None] = mapped_column(String(16))
     route_distance_m: Mapped[float | None] = mapped_column(Float)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    site_id: Mapped[str | None] = mapped_column(String(64), index=True)  # a construction site it lies in
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -69,6 +71,8 @@ class IncidentRow(Base):
     __table_args__ = (Index("ix_incidents_status_last_seen", "status", "last_seen"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
+    hazard: Mapped[str] = mapped_column(String(24), default="fire", server_default="fire")
+    site_id: Mapped[str | None] = mapped_column(String(64), index=True)
     source_kinds: Mapped[str] = mapped_column(String(200))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)

@@ -1,0 +1,158 @@
+"""Scan a scene for bare soil: one windowed pass, scene thresholds, patches."""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from firegrid.detect.detections import Detections
+from firegrid.detect.dust.baresoil import BareSoilDetector, ProgressFn, SoilPixels
+from firegrid.detect.dust.landcover import LandCover
+from firegrid.detect.dust.params import DustParams
+from firegrid.detect.dust.patches import DustPatch, build_patches
+from firegrid.detect.dust.thresholds import IndexHistograms, Thresholds, choose
+from firegrid.errors import InputError
+from firegrid.imagery.scene import Scene
+from firegrid.imagery.windows import SceneReader, plan_windows
+from firegrid.types import Hazard, SourceKind
+
+SENSOR_NAMES = {"landsat": "OLI", "sentinel2": "MSI"}
+
+
+@dataclass
+class ScenePass:
+    """A scene's candidate pixels, histograms and thresholds."""
+
+    scene: Scene
+    candidates: SoilPixels
+    hist: IndexHistograms
+    thresholds: Thresholds
+    windows: int
+
+    def bare(self) -> SoilPixels:
+        """Candidates that pass the scene's thresholds."""
+        c, t = self.candidates, self.thresholds
+        return c.subset((c.bsi > t.bsi) & (c.ndvi < t.ndvi))
+
+    def fractions(self) -> dict[str, float]:
+        """Share of valid sample pixels that are cloud / clear land."""
+        n = max(self.hist.sampled, 1)
+        return {"cloud": round(self.hist.cloud / n, 4), "clear_land": round(self.hist.land / n, 4)}
+
+
+def first_pass(
+    scene: Scene,
+    detector: BareSoilDetector,
+    params: DustParams,
+    window_size: int = 1024,
+    landcover: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> ScenePass:
+    """Read the scene window by window; candidates and histograms; choose thresholds."""
+    bands = detector.bands(scene.sensor)
+    specs = plan_windows(scene.height, scene.width, window_size)
+    hist = IndexHistograms()
+    parts = []
+    with ExitStack() as stack:
+        reader = stack.enter_context(SceneReader(scene))
+        cover = stack.enter_context(LandCover(landcover)) if landcover else None
+        for i, spec in enumerate(specs):
+            window = reader.read(spec, bands, 0, detector.sun_corrected)
+            classes = cover.read(scene, spec) if cover else None
+            result = detector.evaluate(window, scene.sensor, spec, classes)
+            parts.append(result.pixels)
+            hist.merge(result.hist)
+            if progress:
+                progress(i + 1, len(specs))
+    config = params.thresholds if landcover else params.thresholds.model_copy(update={"bare_class": 0})
+    return ScenePass(scene, SoilPixels.concat(parts), hist, choose(hist, config), len(specs))
+
+
+@dataclass
+class BareSoilResult:
+    """Bare patches of one scene (or new bare land of a series)."""
+
+    scene: Scene
+    detector: dict[str, str]
+    thresholds: Thresholds
+    patches: list[DustPatch]
+    fractions: dict[str, float]
+    seconds: float
+    windows: int
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self, with_polygons: bool = False) -> dict[str, Any]:
+        """JSON-ready summary (``dust_patches`` as in ``firegrid scan --json``)."""
+        return {
+            "scene": self.scene.scene_id,
+            "detector": self.detector,
+            "thresholds": self.thresholds.as_dict(),
+            "fractions": self.fractions,
+            "dust_patches": [p.as_dict(with_polygons) for p in self.patches],
+            "windows": self.windows,
+            "seconds": round(self.seconds, 3),
+            "notes": self.notes,
+        }
+
+
+def scan_bare_soil(
+    scene: Scene,
+    detector: BareSoilDetector,
+    params: DustParams,
+    window_size: int = 1024,
+    landcover: Path | None = None,
+    progress: ProgressFn | None = None,
+) -> BareSoilResult:
+    """Bare-soil patches of a scene."""
+    start = time.perf_counter()
+    result = first_pass(scene, detector, params, window_size, landcover, progress)
+    notes = []
+    if result.hist.sampled and result.hist.land < 0.05 * result.hist.sampled:
+        notes.append("under 5 % clear land (cloud, snow, water): no reliable bare-soil map")
+    patches = build_patches(
+        scene, result.bare(), result.thresholds, params.min_patch_m2, params.landcover.kind_of
+    )
+    return BareSoilResult(
+        scene,
+        detector.describe(),
+        result.thresholds,
+        patches,
+        result.fractions(),
+        time.perf_counter() - start,
+        result.windows,
+        notes,
+    )
+
+
+def dust_detections(result: BareSoilResult) -> Detections:
+    """Bare patches as pipeline detections (hazard dust, source kind satellite_scene)."""
+    scene = result.scene
+    if scene.acquired_at is None:
+        raise InputError(f"{scene.source}: no acquisition time; detections need one")
+    patches = result.patches
+    n = len(patches)
+    return Detections.from_columns(
+        lon=[p.lon for p in patches],
+        lat=[p.lat for p in patches],
+        observed_at=[scene.acquired_at] * n,
+        hazard=Hazard.DUST.value,
+        source_kind=SourceKind.SATELLITE_SCENE.value,
+        sensor=SENSOR_NAMES[scene.sensor],
+        platform=scene.platform,
+        product=scene.scene_id,
+        confidence=[p.score for p in patches],
+        footprint_m=[p.area_m2**0.5 for p in patches],
+        daynight="D",
+        source_file=scene.source,
+        source_row=list(range(1, n + 1)),
+        detector=result.detector["name"],
+        detector_version=result.detector["version"],
+        attrs=[
+            {"scene": scene.scene_id, "thresholds": result.thresholds.as_dict()}
+            | p.as_dict(with_polygon=True)
+            for p in patches
+        ],
+    )

@@ -1,0 +1,1 @@
+"""Construction sites: the registry format (with geodesic area) and the video/monitor rule."""
