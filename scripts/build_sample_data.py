@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import shapely
+from pyproj import Geod
 from shapely.geometry import mapping
 
 from firegrid.grid.partition import partition, random_points_in
@@ -165,6 +166,41 @@ def build_fire_points(grid: dict, heat: dict) -> list[dict]:
     return rows
 
 
+def _rectangle(lon: float, lat: float, east_m: float, north_m: float) -> shapely.Polygon:
+    """A rectangle with geodesic sides, counter-clockwise from its south-west corner."""
+    geod = Geod(ellps="WGS84")
+    lon_e, lat_e, _ = geod.fwd(lon, lat, 90, east_m)
+    lon_n, lat_n, _ = geod.fwd(lon, lat, 0, north_m)
+    lon_ne, lat_ne, _ = geod.fwd(lon_n, lat_n, 90, east_m)
+    return shapely.Polygon([(lon, lat), (lon_e, lat_e), (lon_ne, lat_ne), (lon_n, lat_n)])
+
+
+def build_sites() -> dict:
+    """Three SAMPLE construction sites in 忻府区: above, inside and below the 5000 m2 review band."""
+    sites = [
+        ("XZ-SAMPLE-001", "样例住宅项目(示例)", 112.7340, 38.4166, 120, 80, "13900000001", "张工"),
+        ("XZ-SAMPLE-002", "样例道路工程(示例)", 112.7455, 38.4230, 100, 50, "13900000002", "李工"),
+        ("XZ-SAMPLE-003", "样例小型工地(示例)", 112.7210, 38.4102, 60, 40, "13900000003", "王工"),
+    ]
+    features = []
+    for site_id, name, lon, lat, east, north, phone, person in sites:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(_rectangle(lon, lat, east, north)),
+                "properties": {
+                    "site_id": site_id,
+                    "name": name,
+                    "responsible_person": person,
+                    "contact_phone": phone,
+                    "status": "active",
+                    "area_declared_m2": east * north,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -184,6 +220,7 @@ def main() -> None:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    (args.out / "xinzhou_sample_sites.geojson").write_text(json.dumps(build_sites(), ensure_ascii=False, indent=1))
     levels = {
         lvl: sum(f["properties"]["level"] == lvl for f in grid["features"])
         for lvl in ("city", "county", "township", "village")

@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from firegrid.detect.dust.params import DustParams
 from firegrid.errors import ConfigError
+from firegrid.sites.compliance import ComplianceRule
 from firegrid.types import Hazard, SourceKind
 
 
@@ -215,6 +217,9 @@ class Settings(BaseSettings):
     sentinelhub: SentinelHubSettings = Field(default_factory=SentinelHubSettings)
     firms: FirmsSettings = Field(default_factory=FirmsSettings)
     cameras: CameraSettings = Field(default_factory=CameraSettings)
+    dust: DustParams = Field(default_factory=DustParams)
+    sites: ComplianceRule = Field(default_factory=ComplianceRule)
+    sites_check_s: float = Field(3600.0, gt=0)  # how often the worker runs the site compliance check
     sources_file: Path | None = None  # YAML with `sources: [...]`, loaded at start
     sources_tick_s: float = Field(30.0, gt=0)  # how often the scheduler looks for due sources
 

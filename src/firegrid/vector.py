@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -72,24 +73,33 @@ def _to_wgs84(geometries: np.ndarray, source_crs: str, path: Path) -> np.ndarray
     return projected
 
 
+@lru_cache(maxsize=32)
 def is_wgs84(crs: str) -> bool:
     """True for EPSG:4326 in any spelling or axis order."""
     return bool(CRS.from_user_input(crs).equals(CRS.from_epsg(4326), ignore_axis_order=True))
+
+
+@lru_cache(maxsize=32)
+def _to_wgs84_transformer(source_crs: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_user_input(source_crs), 4326, always_xy=True)
 
 
 def reproject_to_wgs84(geometries: Any, source_crs: str) -> Any:
     """A geometry (or array of them) from ``source_crs`` to lon/lat WGS84 (always x = lon)."""
     if is_wgs84(source_crs):
         return geometries
-    transformer = Transformer.from_crs(CRS.from_user_input(source_crs), 4326, always_xy=True)
+    transformer = _to_wgs84_transformer(source_crs)
     return shapely.transform(
         geometries, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
     )
 
 
 def _plain(value: Any) -> Any:
+    """numpy scalars as Python values; a missing number (NaN from GDAL's null) as None."""
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value

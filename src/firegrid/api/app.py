@@ -23,6 +23,7 @@ from firegrid.api.routes import (
     incidents,
     ingest,
     scenes,
+    sites,
     sources,
     tasks,
     users,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         incidents,
         tasks,
         heat_sources,
+        sites,
         users,
     ):
         app.include_router(module.router)

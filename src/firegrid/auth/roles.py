@@ -28,6 +28,7 @@ class Permission(StrEnum):
     SEE_UNROUTED = "see_unrouted"
     MANAGE_GRID = "manage_grid"
     MANAGE_USERS = "manage_users"
+    MANAGE_SITES = "manage_sites"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -35,7 +36,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CHIEF: frozenset({Permission.READ, Permission.ACT_ON_TASKS}),
     Role.TOWNSHIP_REVIEWER: frozenset({Permission.READ}),
     Role.COUNTY_OPERATOR: frozenset(
-        {Permission.READ, Permission.INGEST, Permission.MANAGE_HEAT_SOURCES, Permission.SEE_UNROUTED}
+        {
+            Permission.READ,
+            Permission.INGEST,
+            Permission.MANAGE_HEAT_SOURCES,
+            Permission.SEE_UNROUTED,
+            Permission.MANAGE_SITES,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import yaml
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from firegrid.detect.dust.plume import PlumeConfig
 from firegrid.errors import ConfigError, InputError
 
 Point = tuple[float, float]
@@ -73,6 +74,30 @@ class StreamConfig(BaseModel):
         return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def _fractions(polygon: list[Point]) -> list[Point]:
+    if len(polygon) < 3 or not all(0 <= x <= 1 and 0 <= y <= 1 for x, y in polygon):
+        raise ValueError("a polygon of >= 3 points in image fractions (0..1) is needed")
+    return polygon
+
+
+class Region(BaseModel):
+    """A region of interest of a site camera's view (image fractions): what the dust checks watch."""
+
+    name: str = Field(min_length=1, max_length=64)
+    kind: Literal["material_yard", "earthwork", "gate", "other"] = "other"
+    polygon: list[Point]
+
+    @field_validator("polygon")
+    @classmethod
+    def _polygon(cls, value: list[Point]) -> list[Point]:
+        return _fractions(value)
+
+    @property
+    def watches_cover(self) -> bool:
+        """Material yards and earthwork must be covered: their uncovered share is checked."""
+        return self.kind in ("material_yard", "earthwork")
+
+
 class Preset(BaseModel):
     """A PTZ preset (or the one view of a fixed camera): where the image centre points, and the FOV."""
 
@@ -83,14 +108,12 @@ class Preset(BaseModel):
     hfov_deg: float = Field(gt=0, lt=180)
     zoom: float | None = None
     masks: list[list[Point]] = Field(default_factory=list)  # no-alert polygons, image fractions 0..1
+    regions: list[Region] = Field(default_factory=list)  # dust checks (default: the view below the horizon)
 
     @field_validator("masks")
     @classmethod
     def _polygons(cls, value: list[list[Point]]) -> list[list[Point]]:
-        for polygon in value:
-            if len(polygon) < 3 or not all(0 <= x <= 1 and 0 <= y <= 1 for x, y in polygon):
-                raise ValueError("a mask is a polygon of >= 3 points in image fractions (0..1)")
-        return value
+        return [_fractions(polygon) for polygon in value]
 
 
 class PtzConfig(BaseModel):
@@ -138,6 +161,7 @@ class CameraConfig(BaseModel):
     azimuth_sigma_deg: float = Field(0.5, gt=0)
     elevation_sigma_deg: float = Field(0.25, gt=0)
     temporal: TemporalConfig = Field(default_factory=TemporalConfig)
+    dust: PlumeConfig | None = None  # set to watch the view for dust plumes and uncovered soil
     enabled: bool = True
 
     @model_validator(mode="after")

@@ -41,6 +41,12 @@ class GroundPoint:
     method: str
 
 
+def horizon_row(width: int, height: int, preset: Preset) -> float:
+    """Image row of the horizontal (elevation 0) at the image centre; may lie outside the image."""
+    f = (width / 2) / math.tan(math.radians(preset.hfov_deg) / 2)
+    return height / 2 + f * math.tan(math.radians(preset.tilt_deg))
+
+
 def pixel_bearing(x: float, y: float, width: int, height: int, preset: Preset) -> Bearing:
     """Azimuth/elevation of image pixel (x, y) for a preset (square pixels, pinhole model)."""
     f = (width / 2) / math.tan(math.radians(preset.hfov_deg) / 2)

@@ -14,10 +14,11 @@ from firegrid.auth.roles import Role
 from firegrid.services.grid import active_version, import_grid, load_tree
 from firegrid.services.heat_sources import import_heat_sources
 from firegrid.services.ingest import IngestSummary, ingest_file
+from firegrid.services.sites import import_sites
 from firegrid.services.sources import import_sources
 from firegrid.services.users import add_user
 from firegrid.store.db import transaction
-from firegrid.store.tables import SourceRow, TaskAssignee, User
+from firegrid.store.tables import SiteRow, SourceRow, TaskAssignee, User
 from firegrid.worker.context import Runtime
 
 DEMO_PASSWORD = "firegrid-demo"
@@ -41,6 +42,8 @@ def prepare(rt: Runtime) -> list[str]:
         )
         if not session.scalar(select(func.count()).select_from(SourceRow)):
             import_sources(session, sample.path(sample.SOURCES))
+        if not session.scalar(select(func.count()).select_from(SiteRow)):
+            import_sites(session, sample.path(sample.SITES))
     (rt.settings.home / "inbox").mkdir(parents=True, exist_ok=True)
     summary = ingest_file(rt.ingest, sample.path(sample.FIRE_POINTS), name=sample.FIRE_POINTS)
     shared = Path(os.environ.get("FIREGRID_SHARED_DATA", "../shared/data")) / REAL_POINTS
@@ -89,6 +92,7 @@ def _notes(rt: Runtime, summary: IngestSummary) -> list[str]:
         "  op-140902                  county operator of 忻府区 (ingest, heat sources, unrouted points)",
         "  rev-140902001              township reviewer of 秀容街道",
         f"  insp-<village code>        an inspector; {first} has a task: GET /tasks/mine",
+        "construction sites and the 5000 m2 video rule: GET /sites/compliance (`firegrid sites compliance`)",
         "sources and their health: GET /sources (FIRMS needs FIREGRID_FIRMS__MAP_KEY; drop files into "
         f"{rt.settings.home / 'inbox'})",
     ]

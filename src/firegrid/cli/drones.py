@@ -7,20 +7,35 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import cv2
+import numpy as np
 import typer
+import yaml
+from numpy.typing import NDArray
+from pydantic import TypeAdapter, ValidationError
 
+from firegrid.cameras.config import Region
 from firegrid.cli import common
 from firegrid.detect.detections import Detections
+from firegrid.detect.dust.cover import CoverModel
+from firegrid.detect.dust.haze import HazeModel
+from firegrid.detect.dust.report import dust_report
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.detect.objects.slicer import sliced
 from firegrid.drones.images import ground_points, open_drone_image
-from firegrid.errors import FiregridError
+from firegrid.errors import FiregridError, InputError
 from firegrid.services.ingest import ingest_detections
 from firegrid.types import SourceKind
 
 
 def detect_image(
     paths: Annotated[list[Path], typer.Argument(help="JPEG/PNG (with DJI pose) or GeoTIFF orthomosaics")],
+    detectors: Annotated[
+        str, typer.Option(help="comma-separated: fire (the object model), dust (haze score, uncovered soil)")
+    ] = "fire",
+    regions: Annotated[
+        Path | None, typer.Option(help="YAML/JSON list of regions {name, kind, polygon} for --detectors dust")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="model name in models/")] = None,
     slice_size: Annotated[int, typer.Option(help="tile size for large images")] = 640,
     overlap: Annotated[float, typer.Option(help="tile overlap fraction")] = 0.2,
@@ -29,25 +44,64 @@ def detect_image(
         bool, typer.Option(help="feed georeferenced boxes into the pipeline (source kind drone)")
     ] = False,
 ) -> None:
-    """Detect smoke/fire in images; one JSON object per image."""
+    """Detect smoke/fire (and dust) in images; one JSON object per image."""
     s = common.settings()
+    wanted = {d.strip() for d in detectors.split(",") if d.strip()}
+    if not wanted or wanted - {"fire", "dust"}:
+        raise typer.BadParameter("use fire and/or dust", param_hint="--detectors")
     detector = ObjectModel(s.models_path(), model or s.cameras.model, s.cameras.threads)
-    results = [_one(detector, path, slice_size, overlap) for path in paths]
-    if ingest:
+    results: list[dict[str, Any]] = [
+        _one(detector, path, slice_size, overlap) if "fire" in wanted else {"image": str(path)}
+        for path in paths
+    ]
+    if "dust" in wanted:
+        _add_dust(s.models_path(), results, _regions(regions), s.dust.image_dust_score)
+    if ingest and "fire" in wanted:
         with common.runtime(s) as rt:
-            for result in results:
-                det = _detections(result, detector)
+            for item in results:
+                det = _detections(item, detector)
                 if len(det):
-                    result["ingest"] = ingest_detections(rt.ingest, det, label=result["image"]).model_dump(
+                    item["ingest"] = ingest_detections(rt.ingest, det, label=item["image"]).model_dump(
                         mode="json"
                     )
     for result in results:
         result.pop("_taken_at", None)
+        dust = result.get("dust") or {}
         typer.echo(
             json.dumps(result, ensure_ascii=False)
             if as_json
-            else f"{result['image']}: {len(result.get('boxes', []))} box(es) {result.get('error', '')}"
+            else f"{result['image']}: {len(result.get('boxes', []))} box(es)"
+            + (f", dust score {dust['dust_score']}" if dust else "")
+            + f" {result.get('error', '')}"
         )
+
+
+def _regions(path: Path | None) -> list[tuple[str, str, list[tuple[float, float]]]]:
+    if path is None:
+        return []
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items = TypeAdapter(list[Region]).validate_python(
+            data.get("regions", data) if isinstance(data, dict) else data
+        )
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise InputError(f"{path}: cannot read regions ({exc})") from exc
+    return [(r.name, r.kind, r.polygon) for r in items]
+
+
+def _add_dust(
+    models_dir: Path,
+    results: list[dict[str, Any]],
+    regions: list[tuple[str, str, list[tuple[float, float]]]],
+    threshold: float,
+) -> None:
+    haze, cover = HazeModel(models_dir), CoverModel(models_dir)
+    for result in results:
+        image: NDArray[np.uint8] | None = cv2.imread(result["image"], cv2.IMREAD_COLOR)  # type: ignore[assignment]
+        if image is None:  # one bad image never stops the batch
+            result.setdefault("error", f"{result['image']}: not a readable image")
+            continue
+        result["dust"] = dust_report(haze, cover, image, regions, threshold)
 
 
 def _one(detector: ObjectModel, path: Path, size: int, overlap: float) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from firegrid.auth.roles import Role
 from firegrid.cli import cameras as cameras_cli
 from firegrid.cli import common
+from firegrid.cli import sites as sites_cli
 from firegrid.cli import sources as sources_cli
 from firegrid.cli.common import err
 from firegrid.cli.drones import detect_image
@@ -47,6 +48,8 @@ app.add_typer(cameras_cli.app, name="cameras")
 app.command("watch")(cameras_cli.watch)
 app.command("detect-sequence")(cameras_cli.detect_sequence)
 app.command("detect-image")(detect_image)
+app.add_typer(sites_cli.app, name="sites")
+app.command("bare-change")(sites_cli.bare_change)
 
 FIRE_POINT_SUFFIXES = {".csv", ".txt", ".json", ".geojson", ".xlsx", ".xlsm"}
 

@@ -54,7 +54,7 @@ class ClusterPoints:
         group = None
         if a.group is not None or b.group is not None:
             group = np.concatenate((a.groups(), b.groups()))
-        return cls(*columns, group=group)
+        return cls(columns[0], columns[1], columns[2], columns[3], columns[4], group)
 
 
 def linked_pairs(points: ClusterPoints) -> NDArray[np.int64]:

@@ -12,6 +12,7 @@ GRID = "xinzhou_sample_grid.geojson"
 HEAT_SOURCES = "xinzhou_heat_sources.geojson"
 FIRE_POINTS = "synthetic_firms_xinzhou.csv"
 SOURCES = "sources.yaml"
+SITES = "xinzhou_sample_sites.geojson"
 
 
 def path(name: str) -> Path:

@@ -23,8 +23,8 @@ from firegrid.detect.detections import Detections
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.services.ingest import IngestContext, ingest_detections
 from firegrid.store.db import transaction
-from firegrid.store.tables import CameraEvent, CameraRow
-from firegrid.types import SourceKind
+from firegrid.store.tables import CameraEvent, CameraRow, SiteRow
+from firegrid.types import Hazard, SourceKind
 
 log = logging.getLogger(__name__)
 
@@ -41,37 +41,65 @@ class EventContext:
     triangulation_window: timedelta = field(default=timedelta(minutes=30))
 
 
+DUST_CLASSES = ("dust_plume", "uncovered_soil")
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """What was confirmed: class, score, box (xyxy pixels of ``image``) and the detector."""
+
+    class_name: str
+    score: float
+    box: list[float]
+    detector: str
+    detector_version: str
+
+    @classmethod
+    def of(cls, confirmation: Confirmation, model: ObjectModel) -> Sighting:
+        """A confirmed box of an object model."""
+        class_id = confirmation.class_id
+        name = model.classes[class_id] if class_id < len(model.classes) else "object"
+        return cls(
+            name,
+            confirmation.score,
+            [float(v) for v in confirmation.box],
+            model.name,
+            model.describe()["version"],
+        )
+
+
 def create_event(
     ctx: EventContext,
     camera: CameraConfig,
     preset: Preset,
     image: NDArray[np.uint8],
     seen_at: datetime,
-    confirmation: Confirmation,
-    model: ObjectModel,
+    sighting: Sighting,
     frames: list[dict[str, Any]],
 ) -> CameraEvent:
-    """Locate the smoke base, triangulate with other cameras' recent events, keep evidence, ingest."""
+    """Locate the box's base (a site camera's dust: the site), triangulate smoke with other
+    cameras' recent events, keep evidence, ingest."""
     h, w = image.shape[:2]
-    x1, _, x2, y2 = (float(v) for v in confirmation.box)
+    x1, _, x2, y2 = sighting.box
     bearing = pixel_bearing((x1 + x2) / 2, y2, w, h, preset)
     ground = locate(camera, bearing, ctx.dem)
+    dust = sighting.class_name in DUST_CLASSES
     with transaction(ctx.ingest.sessions) as session:
-        fix = _triangulate(session, camera, bearing, seen_at, ctx.triangulation_window)
-        lon, lat, uncertainty, method = (
-            (fix.lon, fix.lat, fix.uncertainty_m, "triangulated")
-            if fix is not None
-            else (ground.lon, ground.lat, ground.uncertainty_m, ground.method)
-        )
-        class_name = (
-            model.classes[confirmation.class_id] if confirmation.class_id < len(model.classes) else "object"
-        )
+        site = session.get(SiteRow, camera.site_id) if dust and camera.site_id else None
+        fix = None if dust else _triangulate(session, camera, bearing, seen_at, ctx.triangulation_window)
+        if site is not None:
+            lon, lat, uncertainty, method = site.lon, site.lat, site.area_geodesic_m2**0.5 / 2, "site"
+        elif fix is not None:
+            lon, lat, uncertainty, method = fix.lon, fix.lat, fix.uncertainty_m, "triangulated"
+        else:
+            lon, lat, uncertainty, method = ground.lon, ground.lat, ground.uncertainty_m, ground.method
+        class_name = sighting.class_name
         event = CameraEvent(
             camera_id=camera.id,
             preset=preset.name,
             class_name=class_name,
-            score=confirmation.score,
-            box=[float(v) for v in confirmation.box],
+            score=sighting.score,
+            box=sighting.box,
             image_width=w,
             image_height=h,
             azimuth_deg=bearing.azimuth_deg,
@@ -82,14 +110,14 @@ def create_event(
             locate_method=method,
             confirmed_at=seen_at,
             frames=frames,
-            model=model.name,
-            model_version=model.describe()["version"],
+            model=sighting.detector,
+            model_version=sighting.detector_version,
         )
         session.add(event)
         session.flush()
         folder = ctx.evidence_dir / "cameras" / camera.id / f"event-{event.id}"
         frame_path, crop_path = save_evidence(
-            folder, image, confirmation.box, f"{class_name} {confirmation.score:.2f}"
+            folder, image, np.asarray(sighting.box, np.float32), f"{class_name} {sighting.score:.2f}"
         )
         event.frame_path, event.crop_path = str(frame_path), str(crop_path)
     ingest_detections(
@@ -141,6 +169,7 @@ def _detection(
         lon=[event.lon],
         lat=[event.lat],
         observed_at=[event.confirmed_at.astimezone(UTC)],
+        hazard=(Hazard.DUST if event.class_name in DUST_CLASSES else Hazard.FIRE).value,
         source_kind=SourceKind.CAMERA.value,
         sensor="camera",
         platform=camera.id,

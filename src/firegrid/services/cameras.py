@@ -19,10 +19,13 @@ from sqlalchemy.orm import Session
 from firegrid.cameras import temporal
 from firegrid.cameras.config import CameraConfig, Preset, load_cameras_file
 from firegrid.cameras.streams import Frame, StreamError, frame_problem, grab, small_grey
+from firegrid.detect.dust.cover import CoverModel
+from firegrid.detect.dust.haze import HazeModel
 from firegrid.detect.objects.boxes import Boxes
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.errors import FiregridError, NotFoundError, SourceUnavailableError
-from firegrid.services.camera_events import EventContext, create_event
+from firegrid.services.camera_dust import DustModels, watch_frame
+from firegrid.services.camera_events import EventContext, Sighting, create_event
 from firegrid.store.db import transaction
 from firegrid.store.tables import CameraRow, utcnow
 
@@ -44,6 +47,13 @@ class CameraContext:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     sleep: Callable[[float], None] = field(default=time.sleep)
     _models: dict[str, ObjectModel] = field(default_factory=dict)
+    _dust: DustModels | None = None
+
+    def dust_models(self) -> DustModels:
+        """The haze and cover graphs (loaded once per context)."""
+        if self._dust is None:
+            self._dust = DustModels(HazeModel(self.models_dir, self.threads), CoverModel(self.models_dir))
+        return self._dust
 
     def model(self, name: str | None) -> ObjectModel:
         """The camera's model (loaded once per context)."""
@@ -207,6 +217,7 @@ def _visit(
     frames = grab(config.id, config.stream, int(state.get("position", 0)), ctx.http)
     model = ctx.model(config.model)
     window = temporal.WindowState.from_json(state.get("window"))
+    dust: dict[str, Any] = dict(state.get("dust", {}))
     store = ctx.state_dir / config.id / f"{_safe(preset.name)}.npz"
     greys = _load_greys(store)
     for frame in frames:
@@ -226,17 +237,18 @@ def _visit(
         for confirmation in temporal.update(window, boxes[~static], config.temporal):
             if confirmation.new:
                 frames_json = [{"boxes": f["xyxy"], "scores": f["score"]} for f in window.frames]
-                event = create_event(
-                    ctx.events, config, preset, frame.image, frame.at, confirmation, model, frames_json
-                )
+                sighting = Sighting.of(confirmation, model)
+                event = create_event(ctx.events, config, preset, frame.image, frame.at, sighting, frames_json)
                 window.event_id = event.id
                 report.events.append(event.id)
         greys["reference"] = temporal.update_reference(
             greys.get("reference"), grey, config.temporal.reference_alpha
         )
+        if config.dust is not None:
+            report.events += watch_frame(ctx.events, ctx.dust_models(), config, preset, frame, dust, greys)
     _save_greys(store, greys)
     position = _next_position(frames, int(state.get("position", 0)), config)
-    return {"window": window.as_json(), "position": position}
+    return {"window": window.as_json(), "position": position, "dust": dust}
 
 
 def _next_position(frames: list[Frame], position: int, config: CameraConfig) -> int:

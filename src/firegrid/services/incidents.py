@@ -32,6 +32,11 @@ def _points(rows: Sequence[DetectionRow], config: ClusterConfig) -> ClusterPoint
     )
 
 
+def _no_points() -> ClusterPoints:
+    empty = np.empty(0)
+    return ClusterPoints(empty, empty, empty, empty, empty, np.empty(0, np.int64))
+
+
 def _open_members(session: Session, new: ClusterPoints) -> list[DetectionRow]:
     """Members of open incidents that could link to any of the new points."""
     reach_s = float(new.window_s.max())
@@ -58,11 +63,7 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
         return []
     new = _points(rows, config)
     members = _open_members(session, new)
-    existing = (
-        _points(members, config)
-        if members
-        else ClusterPoints(*(np.empty(0) for _ in range(5)), group=np.empty(0, np.int64))
-    )
+    existing = _points(members, config) if members else _no_points()
     incident_ids, groups = assign_incidents(
         new, existing, np.array([m.incident_id for m in members], dtype=np.int64)
     )

@@ -14,7 +14,17 @@ from firegrid.config import PipelineConfig
 from firegrid.errors import NotFoundError, PermissionDeniedError
 from firegrid.grid.cells import GridTree
 from firegrid.notify.outbox import queue_message
-from firegrid.store.tables import IncidentRow, TaskAssignee, TaskEvent, TaskRow, User, UserCell, utcnow
+from firegrid.store.tables import (
+    IncidentRow,
+    SiteRow,
+    TaskAssignee,
+    TaskEvent,
+    TaskRow,
+    User,
+    UserCell,
+    utcnow,
+)
+from firegrid.types import Hazard
 from firegrid.workflow import TaskStatus, check_rejection, check_transition
 
 FIELD_ROLES = (Role.INSPECTOR.value, Role.CHIEF.value)
@@ -58,7 +68,8 @@ def create_task(
     users = assignees_for(session, tree, incident.cell_code)
     session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
     session.add(TaskEvent(task_id=task.id, actor="firegrid", action="create", to_status=task.status))
-    payload = task_payload(task, incident, tree, users)
+    site = session.get(SiteRow, incident.site_id) if incident.site_id else None
+    payload = task_payload(task, incident, tree, users, site)
     for channel in channels:
         queue_message(
             session,
@@ -68,21 +79,40 @@ def create_task(
             recipient=",".join(u.username for u in users) or f"cell:{task.cell_code}",
             payload=payload,
         )
+        if site is not None and site.contact_phone:  # the site's responsible person hears of it too
+            queue_message(
+                session,
+                idem_key=f"task:{task.id}:site-contact:{channel}",
+                channel=channel,
+                topic="task.site_contact",
+                recipient=f"tel:{site.contact_phone}",
+                payload=payload,
+            )
     return task
 
 
+HAZARD_TITLES = {
+    Hazard.FIRE: "疑似火点",
+    Hazard.DUST: "疑似扬尘源(裸土/堆场/扬尘)",
+    Hazard.SITE_COMPLIANCE: "工地视频监控不达标",
+}
+
+
 def task_payload(
-    task: TaskRow, incident: IncidentRow, tree: GridTree, users: Sequence[User]
+    task: TaskRow, incident: IncidentRow, tree: GridTree, users: Sequence[User], site: SiteRow | None = None
 ) -> dict[str, Any]:
     """What a notification about a new task says."""
     place = " / ".join(c.name for c in tree.ancestors(task.cell_code))
+    title = HAZARD_TITLES.get(Hazard(incident.hazard), incident.hazard)
+    where = f" 工地 {site.name}" if site is not None else ""
     text = (
-        f"疑似火点 #{incident.id} {place}: {incident.lat:.5f}N {incident.lon:.5f}E, "
+        f"{title} #{incident.id} {place}{where}: {incident.lat:.5f}N {incident.lon:.5f}E, "
         f"{incident.first_seen:%Y-%m-%d %H:%M} UTC, {incident.n_detections} detection(s); "
         f"核查截止 {task.verify_by:%Y-%m-%d %H:%M} UTC"
     )
-    return {
+    payload: dict[str, Any] = {
         "type": "task.created",
+        "hazard": incident.hazard,
         "task_id": task.id,
         "incident_id": incident.id,
         "cell_code": task.cell_code,
@@ -94,6 +124,14 @@ def task_payload(
         "assignees": [u.username for u in users],
         "text": text,
     }
+    if site is not None:
+        payload["site"] = {
+            "id": site.id,
+            "name": site.name,
+            "responsible_person": site.responsible_person,
+            "contact_phone": site.contact_phone,
+        }
+    return payload
 
 
 def visible_task(session: Session, principal: Principal, task_id: int) -> TaskRow:

@@ -21,6 +21,7 @@ SOURCES_TICK_TASK = "firegrid.sources_tick"
 PULL_TASK = "firegrid.pull_source"
 CAMERAS_TICK_TASK = "firegrid.cameras_tick"
 PATROL_TASK = "firegrid.patrol_camera"
+SITES_CHECK_TASK = "firegrid.sites_check"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -41,6 +42,7 @@ def create_celery(settings: Settings) -> Celery:
             "sweep": {"task": SWEEP_TASK, "schedule": settings.outbox_sweep_s},
             "sources": {"task": SOURCES_TICK_TASK, "schedule": settings.sources_tick_s},
             "cameras": {"task": CAMERAS_TICK_TASK, "schedule": settings.cameras.tick_s},
+            "sites": {"task": SITES_CHECK_TASK, "schedule": settings.sites_check_s},
         },
         beat_schedule_filename=str(settings.home / "celerybeat-schedule"),
     )

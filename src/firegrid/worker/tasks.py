@@ -15,6 +15,7 @@ from firegrid.notify.delivery import claim, deliver, due_message_ids, release_st
 from firegrid.services.cameras import due_cameras, patrol_safely
 from firegrid.services.ingest import run_job
 from firegrid.services.scenes import download_if_needed, fail_job, finish_job, plan_job, scan_job_window
+from firegrid.services.sites import run_compliance
 from firegrid.services.sources import due_sources, run_scheduled
 from firegrid.services.tasks import mark_dispatched
 from firegrid.store.db import transaction
@@ -27,6 +28,7 @@ from firegrid.worker.app import (
     PATROL_TASK,
     PULL_TASK,
     SCENE_TASK,
+    SITES_CHECK_TASK,
     SOURCES_TICK_TASK,
     SWEEP_TASK,
     WINDOW_TASK,
@@ -176,3 +178,12 @@ def patrol_camera(self: Task, camera_id: str) -> str:
     patrol_safely(runtime.cameras(), camera_id)
     queue_due_messages(self, runtime)
     return camera_id
+
+
+@shared_task(name=SITES_CHECK_TASK, bind=True)
+def sites_check(self: Task) -> list[int]:
+    """Periodic: the construction-site video rule; a task per new violation (deduplicated)."""
+    runtime = _runtime(self)
+    run = run_compliance(runtime.ingest, runtime.settings.sites, utcnow())
+    queue_due_messages(self, runtime)
+    return run.opened

@@ -89,7 +89,7 @@ class BareSoilDetector:
     halo = 0
     sun_corrected = True  # fixed cloud/snow thresholds are on sun-corrected TOA reflectance
 
-    def __init__(self, models_dir: Path, sample_step: int = 4) -> None:
+    def __init__(self, models_dir: Path, sample_step: int = 8) -> None:
         self.model = PixelModel(models_dir, self.name)
         self.version = self.model.manifest.version
         self.sample_step = sample_step
@@ -122,8 +122,10 @@ class BareSoilDetector:
         hist = self._sample(window, bands, spec, classes, obscured)
         with np.errstate(invalid="ignore"):
             rows, cols = np.nonzero(bare_soil_prefilter(bands))
-        out = at_pixels(self.model, bands, rows, cols)
-        keep = out["candidate"] & window.valid_at(rows, cols) & ~obscured[rows, cols]
+        gathered = {name: band[rows, cols] for name, band in window.bands.items()}  # one gather per band
+        generic = {g: gathered[name] for g, name in BAND_MAPS[sensor].items()}
+        out = {k: v[0] for k, v in self.model.run({g: v[None, :] for g, v in generic.items()}).items()}
+        keep = out["candidate"] & window.valid_at(rows, cols, gathered) & ~obscured[rows, cols]
         rows, cols = rows[keep], cols[keep]
         codes = classes[rows, cols] if classes is not None else np.zeros(len(rows), np.uint8)
         pixels = SoilPixels(

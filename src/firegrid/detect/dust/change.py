@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,10 +68,10 @@ def _persistent(passes: list[ScenePass], width: int, persistence: int) -> SoilPi
 
 def _before_values(
     scene: Scene, detector: BareSoilDetector, pixels: SoilPixels, window_size: int
-) -> dict[str, NDArray[np.float32] | NDArray[np.bool_]]:
+) -> dict[str, NDArray[Any]]:
     """The earlier scene's clear flag, BSI and NDVI at ``pixels`` (windows with pixels only)."""
     n = len(pixels)
-    out: dict[str, NDArray[np.float32] | NDArray[np.bool_]] = {
+    out: dict[str, NDArray[Any]] = {
         "clear": np.zeros(n, bool),
         "bsi": np.zeros(n, np.float32),
         "ndvi": np.zeros(n, np.float32),

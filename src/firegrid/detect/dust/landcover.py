@@ -8,6 +8,7 @@ mean cropland and built-up (WorldCover defaults).
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -29,20 +30,20 @@ class LandCover:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._stack = ExitStack()
         self._ds: Any = None
 
     def __enter__(self) -> LandCover:
-        self._ds = open_raster(self.path).__enter__()
+        self._ds = self._stack.enter_context(open_raster(self.path))
         if self._ds.crs is None:
-            self._ds.close()
+            self._stack.close()
             raise InputError(f"{self.path}: land-cover raster has no CRS")
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self._ds is not None:
-            self._ds.close()
+        self._stack.close()
 
     def read(self, scene: Scene, spec: WindowSpec) -> NDArray[np.uint8]:
         """Class codes of the window's pixels (nearest neighbour; 0 outside the raster)."""

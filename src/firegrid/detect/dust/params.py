@@ -10,10 +10,10 @@ class ThresholdParams(BaseModel):
 
     bsi_fixed: float = 0.05
     ndvi_fixed: float = 0.25
-    bsi_bounds: tuple[float, float] = (0.0, 0.25)
+    bsi_bounds: tuple[float, float] = (0.05, 0.25)  # adaptive thresholds only ever tighten the fixed one
     ndvi_bounds: tuple[float, float] = (0.10, 0.30)
     min_separability: float = Field(0.8, ge=0, le=1)  # a single Gaussian gives 0.64, a uniform 0.75
-    min_pixels: int = Field(2000, ge=1)
+    min_pixels: int = Field(500, ge=1)
     bare_class: int = 60  # ESA WorldCover "bare / sparse vegetation"
     min_class_pixels: int = Field(500, ge=1)
 
@@ -46,7 +46,9 @@ class DustParams(BaseModel):
     """Everything the bare-soil detector takes."""
 
     min_patch_m2: float = Field(1000.0, gt=0)  # 0.1 ha
-    sample_step: int = Field(4, ge=1)  # histogram sample: every n-th row and column
+    image_dust_score: float = Field(0.05, gt=0, le=1)  # dusty share of an image that makes it "dust"
+    sample_step: int = Field(8, ge=1)  # histogram sample: every n-th row and column
+    threads: int = Field(2, ge=1)  # windows read and evaluated at once
     thresholds: ThresholdParams = Field(default_factory=ThresholdParams)
     landcover: LandCoverParams = Field(default_factory=LandCoverParams)
     change: ChangeParams = Field(default_factory=ChangeParams)

@@ -1,8 +1,9 @@
 """Bare pixels -> 8-connected patches -> WGS84 polygons with geodesic area.
 
 Each connected component is vectorised on its own bounding box with
-``rasterio.features.shapes`` (so a scene-sized mask is never built), reprojected to
-WGS84 with pyproj and measured with ``pyproj.Geod`` (``geo.area_m2``) - never in the
+``rasterio.features.shapes`` (so a scene-sized mask is never built), after filling
+enclosed gaps smaller than a reportable patch (speckle inside a bare field), reprojected
+to WGS84 with pyproj and measured with ``pyproj.Geod`` (``geo.area_m2``) - never in the
 scene's projected units, never in Web Mercator.
 """
 
@@ -12,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
+import rasterio
 import shapely
 from affine import Affine
 from numpy.typing import NDArray
@@ -24,7 +27,6 @@ from shapely.geometry.base import BaseGeometry
 from firegrid import geo
 from firegrid.detect.dust.baresoil import SoilPixels
 from firegrid.detect.dust.thresholds import Thresholds
-from firegrid.detect.pixels import components, groups
 from firegrid.imagery.georef import pixel_centres_to_lonlat
 from firegrid.imagery.scene import Scene
 from firegrid.vector import reproject_to_wgs84
@@ -71,12 +73,23 @@ def patch_score(mean_bsi: float, mean_ndvi: float, t: Thresholds) -> float:
     return 0.5 + 0.25 * s_b + 0.25 * s_v
 
 
-def _outline(scene: Scene, rows: NDArray[np.int64], cols: NDArray[np.int64]) -> BaseGeometry:
-    """The pixels' outline in the scene CRS."""
-    r0, c0 = int(rows.min()), int(cols.min())
-    crop = np.zeros((int(rows.max()) - r0 + 1, int(cols.max()) - c0 + 1), np.uint8)
-    crop[rows - r0, cols - c0] = 1
-    transform = scene.transform * Affine.translation(c0, r0)
+def fill_small_holes(crop: NDArray[np.uint8], max_pixels: int) -> NDArray[np.uint8]:
+    """Fill enclosed gaps of at most ``max_pixels`` (speckle inside a bare field is still the field)."""
+    if max_pixels < 1:
+        return crop
+    padded = np.pad(crop, 1)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats((padded == 0).astype(np.uint8), connectivity=4)
+    small = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] <= max_pixels)
+    small = small[small != labels[0, 0]]  # the outside is never a hole
+    if len(small):
+        padded[np.isin(labels, small)] = 1
+    return padded[1:-1, 1:-1]
+
+
+def _outline(scene: Scene, crop: NDArray[np.uint8], row: int, col: int, hole_pixels: int) -> BaseGeometry:
+    """A component's outline in the scene CRS (``crop`` is its mask, top-left at row, col)."""
+    crop = fill_small_holes(crop, hole_pixels)
+    transform = scene.transform * Affine.translation(col, row)
     parts = [shape(g) for g, _ in shapes(crop, mask=crop.astype(bool), connectivity=8, transform=transform)]
     return shapely.union_all(parts)
 
@@ -97,35 +110,87 @@ def build_patches(
     kind_of: Callable[[int], str],
     kind: str | None = None,
 ) -> list[DustPatch]:
-    """Patches of at least ``min_area_m2`` (geodesic), largest first."""
-    count, labels = components(pixels.rows, pixels.cols)
+    """Patches of at least ``min_area_m2`` (geodesic), largest first.
+
+    Components are labelled on a uint8 mask of the bare pixels' bounding box (OpenCV,
+    8-connectivity); each one big enough is vectorised from its own crop.
+    """
+    if not len(pixels):
+        return []
+    r0, c0 = int(pixels.rows.min()), int(pixels.cols.min())
+    h, w = int(pixels.rows.max()) - r0 + 1, int(pixels.cols.max()) - c0 + 1
+    mask = np.zeros((h, w), np.uint8)
+    mask[pixels.rows - r0, pixels.cols - c0] = 1
+    count, labels_, stats_, centroids = cv2.connectedComponentsWithStats(
+        mask, connectivity=8, ltype=cv2.CV_32S
+    )
+    labels: NDArray[np.int32] = np.asarray(labels_, np.int32)
+    stats: NDArray[np.int32] = np.asarray(stats_, np.int32)
+    del mask
     screen = _screen_pixels(scene, min_area_m2)
+    kept = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= screen)
+    kept = kept[kept != 0]
+    if not len(kept):
+        return []
+    label = labels[pixels.rows - r0, pixels.cols - c0]
+    n = np.bincount(label, minlength=count).astype(np.float64)
+    mean_bsi = np.bincount(label, weights=pixels.bsi, minlength=count) / np.maximum(n, 1)
+    mean_ndvi = np.bincount(label, weights=pixels.ndvi, minlength=count) / np.maximum(n, 1)
+    codes = _majority_codes(label, pixels.landcover, kept, count)
+    lon, lat = pixel_centres_to_lonlat(
+        centroids[kept, 1] + r0, centroids[kept, 0] + c0, scene.transform, scene.crs
+    )
     found: list[DustPatch] = []
-    for idx in groups(labels, count):
-        if len(idx) < screen:
+    with rasterio.Env():  # one GDAL environment for every shapes() call
+        outlines = [_patch(scene, labels, stats, k, (r0, c0), screen, min_area_m2) for k in kept.tolist()]
+    for i, k in enumerate(kept.tolist()):
+        patch = outlines[i]
+        if patch is None:
             continue
-        rows, cols = pixels.rows[idx], pixels.cols[idx]
-        polygon = reproject_to_wgs84(_outline(scene, rows, cols), scene.crs)
-        area = geo.area_m2(polygon)
-        if area < min_area_m2:
-            continue
-        lon, lat = pixel_centres_to_lonlat([rows.mean()], [cols.mean()], scene.transform, scene.crs)
-        codes = pixels.landcover[idx]
-        code = int(np.bincount(codes).argmax()) if len(codes) else 0
-        mean_bsi, mean_ndvi = float(pixels.bsi[idx].mean()), float(pixels.ndvi[idx].mean())
+        polygon, area = patch
         found.append(
             DustPatch(
-                lon=float(lon[0]),
-                lat=float(lat[0]),
+                lon=float(lon[i]),
+                lat=float(lat[i]),
                 area_m2=area,
-                pixels=len(idx),
-                kind=kind or kind_of(code),
-                score=patch_score(mean_bsi, mean_ndvi, thresholds),
-                mean_bsi=mean_bsi,
-                mean_ndvi=mean_ndvi,
-                landcover=code,
+                pixels=int(stats[k, cv2.CC_STAT_AREA]),
+                kind=kind or kind_of(int(codes[i])),
+                score=patch_score(float(mean_bsi[k]), float(mean_ndvi[k]), thresholds),
+                mean_bsi=float(mean_bsi[k]),
+                mean_ndvi=float(mean_ndvi[k]),
+                landcover=int(codes[i]),
                 polygon=polygon,
             )
         )
     found.sort(key=lambda p: (-p.area_m2, p.lat, p.lon))
     return found
+
+
+def _patch(
+    scene: Scene,
+    labels: NDArray[np.int32],
+    stats: NDArray[np.int32],
+    k: int,
+    origin: tuple[int, int],
+    holes: int,
+    min_area_m2: float,
+) -> tuple[BaseGeometry, float] | None:
+    """Component ``k``'s WGS84 polygon and geodesic area (None below the minimum area)."""
+    x, y, bw, bh = (int(v) for v in stats[k, :4])
+    crop = (labels[y : y + bh, x : x + bw] == k).astype(np.uint8)
+    polygon = reproject_to_wgs84(_outline(scene, crop, y + origin[0], x + origin[1], holes), scene.crs)
+    area = geo.area_m2(polygon)
+    return None if area < min_area_m2 else (polygon, area)
+
+
+def _majority_codes(
+    label: NDArray[np.int32], codes: NDArray[np.uint8], kept: NDArray[np.intp], count: int
+) -> NDArray[np.intp]:
+    """The most frequent land-cover code of each kept component."""
+    rank = np.full(count, -1, np.int64)
+    rank[kept] = np.arange(len(kept))
+    r = rank[label]
+    sel = r >= 0
+    table = np.bincount(r[sel] * 256 + codes[sel], minlength=len(kept) * 256).reshape(len(kept), 256)
+    out: NDArray[np.intp] = table.argmax(axis=1)
+    return out

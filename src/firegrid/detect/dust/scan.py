@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from firegrid.detect.detections import Detections
-from firegrid.detect.dust.baresoil import BareSoilDetector, ProgressFn, SoilPixels
+from firegrid.detect.dust.baresoil import BareSoilDetector, ProgressFn, SoilPixels, WindowPass
 from firegrid.detect.dust.landcover import LandCover
 from firegrid.detect.dust.params import DustParams
 from firegrid.detect.dust.patches import DustPatch, build_patches
 from firegrid.detect.dust.thresholds import IndexHistograms, Thresholds, choose
 from firegrid.errors import InputError
 from firegrid.imagery.scene import Scene
-from firegrid.imagery.windows import SceneReader, plan_windows
+from firegrid.imagery.windows import SceneReader, WindowSpec, plan_windows
 from firegrid.types import Hazard, SourceKind
 
 SENSOR_NAMES = {"landsat": "OLI", "sentinel2": "MSI"}
@@ -52,23 +54,33 @@ def first_pass(
     progress: ProgressFn | None = None,
 ) -> ScenePass:
     """Read the scene window by window; candidates and histograms; choose thresholds."""
-    bands = detector.bands(scene.sensor)
     specs = plan_windows(scene.height, scene.width, window_size)
+    threads = max(1, min(params.threads, len(specs)))
+    done: dict[int, WindowPass] = {}
+    lock = threading.Lock()
+
+    def run(share: list[WindowSpec]) -> None:  # one reader per thread: datasets are not thread-safe
+        with ExitStack() as stack:
+            reader = stack.enter_context(SceneReader(scene))
+            cover = stack.enter_context(LandCover(landcover)) if landcover else None
+            for spec in share:
+                window = reader.read(spec, detector.bands(scene.sensor), 0, detector.sun_corrected)
+                classes = cover.read(scene, spec) if cover else None
+                result = detector.evaluate(window, scene.sensor, spec, classes)
+                with lock:
+                    done[spec.index] = result
+                    if progress:
+                        progress(len(done), len(specs))
+
+    with ThreadPoolExecutor(threads) as pool:
+        for future in [pool.submit(run, specs[i::threads]) for i in range(threads)]:
+            future.result()
     hist = IndexHistograms()
-    parts = []
-    with ExitStack() as stack:
-        reader = stack.enter_context(SceneReader(scene))
-        cover = stack.enter_context(LandCover(landcover)) if landcover else None
-        for i, spec in enumerate(specs):
-            window = reader.read(spec, bands, 0, detector.sun_corrected)
-            classes = cover.read(scene, spec) if cover else None
-            result = detector.evaluate(window, scene.sensor, spec, classes)
-            parts.append(result.pixels)
-            hist.merge(result.hist)
-            if progress:
-                progress(i + 1, len(specs))
+    for index in sorted(done):
+        hist.merge(done[index].hist)
+    pixels = SoilPixels.concat([done[i].pixels for i in sorted(done)])
     config = params.thresholds if landcover else params.thresholds.model_copy(update={"bare_class": 0})
-    return ScenePass(scene, SoilPixels.concat(parts), hist, choose(hist, config), len(specs))
+    return ScenePass(scene, pixels, hist, choose(hist, config), len(specs))
 
 
 @dataclass
@@ -113,7 +125,11 @@ def scan_bare_soil(
     if result.hist.sampled and result.hist.land < 0.05 * result.hist.sampled:
         notes.append("under 5 % clear land (cloud, snow, water): no reliable bare-soil map")
     patches = build_patches(
-        scene, result.bare(), result.thresholds, params.min_patch_m2, params.landcover.kind_of
+        scene,
+        result.bare(),
+        result.thresholds,
+        params.min_patch_m2,
+        params.landcover.kind_of,
     )
     return BareSoilResult(
         scene,

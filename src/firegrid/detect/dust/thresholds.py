@@ -55,12 +55,13 @@ class Thresholds:
 def bins(values: NDArray[np.float32]) -> NDArray[np.intp]:
     """Histogram bin of each value (clipped into [-1, 1])."""
     clipped = np.clip(np.nan_to_num(values, nan=LO), LO, HI)
-    return np.rint((clipped - LO) / BIN).astype(np.intp)
+    out: NDArray[np.intp] = np.rint((clipped - LO) / BIN).astype(np.intp)
+    return out
 
 
 def centres() -> NDArray[np.float64]:
     """The value at each bin."""
-    return LO + BIN * np.arange(NBINS)
+    return np.asarray(LO + BIN * np.arange(NBINS), dtype=np.float64)
 
 
 @dataclass

@@ -41,9 +41,14 @@ class BandWindow:
         h, w = self.inside.shape
         return slice(self.halo, h - self.halo), slice(self.halo, w - self.halo)
 
-    def valid_at(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> NDArray[np.bool_]:
-        """Validity of individual pixels."""
-        return self._valid(lambda a: a[rows, cols])
+    def valid_at(
+        self,
+        rows: NDArray[np.intp],
+        cols: NDArray[np.intp],
+        values: dict[str, NDArray[np.float32]] | None = None,
+    ) -> NDArray[np.bool_]:
+        """Validity of individual pixels (``values``: the bands already gathered there)."""
+        return self._valid(lambda a: a[rows, cols], values)
 
     def valid_in(self, take: Callable[[NDArray[Any]], NDArray[Any]]) -> NDArray[np.bool_]:
         """Validity on patches (``take`` gathers (n, s, s) patches of an array)."""
@@ -54,11 +59,15 @@ class BandWindow:
         """Validity of the whole padded window (computed on first use)."""
         return self._valid(lambda a: a)
 
-    def _valid(self, take: Callable[[NDArray[Any]], NDArray[Any]]) -> NDArray[np.bool_]:
+    def _valid(
+        self,
+        take: Callable[[NDArray[Any]], NDArray[Any]],
+        values: dict[str, NDArray[np.float32]] | None = None,
+    ) -> NDArray[np.bool_]:
         ok: NDArray[np.bool_] = take(self.inside).copy()
         for mask in self.masks:
             ok &= take(mask)
-        values = {name: take(band) for name, band in self.bands.items()}
+        values = values if values is not None else {name: take(band) for name, band in self.bands.items()}
         with np.errstate(invalid="ignore"):
             for value in values.values():
                 ok &= np.abs(value) < 1e10  # False for NaN and fill values such as -3.4e38

@@ -1,7 +1,8 @@
 """Build the per-pixel ONNX graphs and their manifests (used by scripts/build_fire_models.py).
 
-The active-fire tests and the bare-soil indices/masks are exported the same way: the
-equations in ``equations`` and ``detect.dust.indices`` traced into ONNX.
+The active-fire tests, the bare-soil indices/masks and the site-camera surface classes
+are exported the same way: the equations in ``equations``, ``detect.dust.indices`` and
+``detect.dust.cover`` traced into ONNX.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from firegrid.detect.dust import indices
+from firegrid.detect.dust import cover, indices
 from firegrid.detect.satellite import equations
 from firegrid.detect.satellite.expr import OnnxBuilder
 
@@ -77,6 +78,18 @@ SPECS = [
         "MBI Nguyen et al. 2021 (Land 10:231); cloud/snow tests Zhu & Woodcock 2012 (Fmask, RSE 118)",
         kind="per-pixel bare-soil indices and sky/water masks",
         extra={"band_maps": indices.BAND_MAPS},
+    ),
+    GraphSpec(
+        "site-cover-colour",
+        "1.0.0",
+        "camera-rgb",
+        ["red", "green", "blue"],
+        cover.site_cover,
+        cover.COVER,
+        "camera RGB in 0..1",
+        "colour rule (chromaticity + saturation) for bare soil / green dust net / hardened surface; "
+        "a baseline to be replaced by a learned segmentation model",
+        kind="per-pixel site surface classes (camera images)",
     ),
 ]
 

@@ -30,6 +30,12 @@ class Ops(Protocol):
     def abs(self, a: Any) -> Any:
         """Absolute value."""
 
+    def maximum(self, a: Any, b: Any) -> Any:
+        """Element-wise maximum."""
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        """Element-wise minimum."""
+
 
 class NumpyOps:
     """Evaluate equations on float32 numpy arrays (the reference implementation)."""
@@ -45,6 +51,14 @@ class NumpyOps:
     def abs(self, a: Any) -> Any:
         """Absolute value."""
         return np.abs(a)
+
+    def maximum(self, a: Any, b: Any) -> Any:
+        """Element-wise maximum."""
+        return np.maximum(a, b)
+
+    def minimum(self, a: Any, b: Any) -> Any:
+        """Element-wise minimum."""
+        return np.minimum(a, b)
 
 
 class Sym:
@@ -149,6 +163,14 @@ class OnnxBuilder:
     def abs(self, a: Sym) -> Sym:
         """Absolute value."""
         return self.node("Abs", [a.name])
+
+    def maximum(self, a: Sym, b: Sym) -> Sym:
+        """Element-wise maximum."""
+        return self.node("Max", [a.name, b.name])
+
+    def minimum(self, a: Sym, b: Sym) -> Sym:
+        """Element-wise minimum."""
+        return self.node("Min", [a.name, b.name])
 
     def build(
         self,

@@ -9,6 +9,8 @@ around them. The results are identical to evaluating the graph everywhere
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -35,10 +37,8 @@ def sparse_nonzero(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[n
 
 def at_pixels(
     model: PixelModel, bands: Bands, rows: NDArray[np.intp], cols: NDArray[np.intp]
-) -> dict[str, NDArray[np.bool_]]:
+) -> dict[str, NDArray[Any]]:
     """Graph outputs at individual pixels, as 1-D arrays."""
-    if not len(rows):
-        return {name: np.zeros(0, bool) for name in model.manifest.outputs}
     gathered = {name: bands[name][rows, cols][None, :] for name in model.manifest.inputs}
     return {k: v[0] for k, v in model.run(gathered).items()}
 
