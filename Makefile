@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint typecheck unit services bench sample-data clean
+.PHONY: demo test lint typecheck unit services vendor bench sample-data clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,19 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## demo: install, load the Xinzhou sample grid/users/fire points, serve at http://127.0.0.1:8000
-demo: $(VENV)/.installed
+demo: vendor $(VENV)/.installed
 	$(BIN)/firegrid demo --host 127.0.0.1 --port 8000
 
 ## test: install dev dependencies and services (Redis, PostgreSQL + PostGIS), lint, type-check, run every test
-test: services $(VENV)/.installed lint typecheck
+test: services vendor $(VENV)/.installed lint typecheck
 	env -u PROJ_DATA -u PROJ_LIB FIREGRID_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -q
 
 services:
 	bash scripts/install_services.sh
+
+## vendor: Leaflet + leaflet.heat from npm into the package (the pages load nothing from outside)
+vendor:
+	bash scripts/vendor_web.sh
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests bench scripts
@@ -31,7 +35,7 @@ typecheck: $(VENV)/.installed
 	$(BIN)/mypy
 
 ## unit: the suite without installing services (service tests skip when the servers are missing)
-unit: $(VENV)/.installed
+unit: vendor $(VENV)/.installed
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed

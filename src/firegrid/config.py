@@ -69,9 +69,11 @@ class ClusterConfig(BaseModel):
 
 
 class DeadlineRule(BaseModel):
-    """Task deadlines: acknowledge within minutes; verify within minutes or by end of day."""
+    """Task deadlines: acknowledge within minutes; on site within minutes (optional); verify within
+    minutes or by the end of the bulletin day."""
 
     acknowledge_min: int = Field(60, gt=0)
+    on_site_min: int | None = Field(None, gt=0)
     verify_min: int = Field(24 * 60, gt=0)
     verify_same_day: bool = False
     same_day_cutoff: time = time(17, 0)  # Hebei-style 17:00 bulletin window
@@ -91,8 +93,8 @@ def _default_deadlines() -> dict[SourceKind, DeadlineRule]:
     return {
         SourceKind.SATELLITE_PRODUCT: DeadlineRule(acknowledge_min=120, verify_same_day=True),
         SourceKind.SATELLITE_SCENE: DeadlineRule(acknowledge_min=120, verify_same_day=True),
-        SourceKind.CAMERA: DeadlineRule(acknowledge_min=15, verify_min=60),
-        SourceKind.DRONE: DeadlineRule(acknowledge_min=30, verify_min=120),
+        SourceKind.CAMERA: DeadlineRule(acknowledge_min=15, on_site_min=60, verify_min=120),
+        SourceKind.DRONE: DeadlineRule(acknowledge_min=30, on_site_min=90, verify_min=180),
         SourceKind.MANUAL: DeadlineRule(acknowledge_min=60, verify_min=24 * 60),
     }
 
@@ -117,6 +119,28 @@ class DeadlineConfig(BaseModel):
         return self.rules.get(SourceKind(kind), DeadlineRule())
 
 
+class EscalationStep(BaseModel):
+    """Who hears of a missed deadline, and how long after it."""
+
+    role: Literal["chief", "township_reviewer", "county_operator"]
+    after_min: float = Field(ge=0)
+
+
+def _default_escalation() -> list[EscalationStep]:
+    return [
+        EscalationStep(role="chief", after_min=0),
+        EscalationStep(role="township_reviewer", after_min=30),
+        EscalationStep(role="county_operator", after_min=120),
+    ]
+
+
+class EscalationConfig(BaseModel):
+    """Escalation up the grid tree (chief -> township -> county) when a deadline is missed."""
+
+    steps: list[EscalationStep] = Field(default_factory=_default_escalation)
+    sms: bool = True  # escalations also go by SMS when an SMS gateway is configured
+
+
 class DustPolicy(BaseModel):
     """When dust detections page: bare cropland only in these months (1-12), e.g. the spring
     wind season; outside them it is stored as suppressed with the reason."""
@@ -133,6 +157,8 @@ class PipelineConfig(BaseModel):
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     deadlines: DeadlineConfig = Field(default_factory=DeadlineConfig)
     dust: DustPolicy = Field(default_factory=DustPolicy)
+    escalation: EscalationConfig = Field(default_factory=EscalationConfig)
+    public_url: str = "http://127.0.0.1:8000"  # links in notifications (the inspector app)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -146,6 +172,36 @@ class WebhookConfig(BaseModel):
     url: str | None = None
     secret: SecretStr | None = None
     timeout_s: float = 10.0
+
+
+class SmsSettings(BaseModel):
+    """An SMS gateway behind an HTTP template (``{phone}``, ``{text}`` placeholders)."""
+
+    url: str | None = None
+    method: Literal["GET", "POST"] = "POST"
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: str | None = '{"phone": "{phone}", "text": "{text}"}'
+    ok_contains: str | None = None
+    timeout_s: float = 10.0
+
+
+class NotifySettings(BaseModel):
+    """Push channels: Web Push (VAPID), WeCom/DingTalk robots (registered per cell), SMS."""
+
+    vapid_private_key: SecretStr | None = None  # PEM; generated into home when unset
+    vapid_subject: str = "mailto:ops@firegrid.invalid"
+    robots: bool = True  # deliver to the WeCom/DingTalk robots registered with `firegrid robots add`
+    sms: SmsSettings = Field(default_factory=SmsSettings)
+    timeout_s: float = 10.0
+
+
+class TaskSettings(BaseModel):
+    """What the server checks on evidence photos."""
+
+    verdict_needs_photo: bool = True
+    photo_max_bytes: int = Field(15 * 1024 * 1024, gt=0)
+    far_m: float = Field(500.0, gt=0)  # photo/device farther than this from the incident: flagged
+    clock_gap_min: float = Field(10.0, gt=0)  # EXIF or device clock this far from the server: flagged
 
 
 class SentinelHubSettings(BaseModel):
@@ -217,6 +273,9 @@ class Settings(BaseSettings):
     sentinelhub: SentinelHubSettings = Field(default_factory=SentinelHubSettings)
     firms: FirmsSettings = Field(default_factory=FirmsSettings)
     cameras: CameraSettings = Field(default_factory=CameraSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
+    escalation_tick_s: float = Field(60.0, gt=0)  # how often the worker looks for missed deadlines
     dust: DustParams = Field(default_factory=DustParams)
     sites: ComplianceRule = Field(default_factory=ComplianceRule)
     sites_check_s: float = Field(3600.0, gt=0)  # how often the worker runs the site compliance check
@@ -260,6 +319,14 @@ class Settings(BaseSettings):
     def scenes_dir(self) -> Path:
         """Where downloaded scenes are kept; always allowed for the API."""
         return self.home / "scenes"
+
+    def vapid_key(self) -> str:
+        """The VAPID private key (PEM); generated once into ``home`` when not configured."""
+        from firegrid.notify.webpush import ensure_vapid_key
+
+        if self.notify.vapid_private_key is not None:
+            return self.notify.vapid_private_key.get_secret_value()
+        return ensure_vapid_key(self.home / "vapid_private.pem")
 
     def models_path(self) -> Path:
         """The folder with the ONNX graphs and manifests."""

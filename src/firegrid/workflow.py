@@ -1,4 +1,19 @@
-"""The task state machine: which transitions are allowed, and which verdict reasons exist."""
+"""The task state machine (发现 → 派单 → 核查 → 处置 → 反馈): states, transitions, verdict reasons.
+
+::
+
+    new ──dispatch──▶ dispatched ──acknowledge──▶ acknowledged ──on_site──▶ on_site
+     └──────────acknowledge──────────▲                                        │
+                                                               verdict: confirmed | rejected
+    confirmed ──handle──▶ handled ──close──▶ closed          rejected ──close──▶ closed
+
+* a rejection as ``outside_my_area`` or ``duplicate`` may be given before going on site
+  (it is administrative: the task is re-routed or merged);
+* ``reassign`` puts any open task back to ``new`` for other assignees;
+* ``merge`` closes a duplicate into another task.
+
+Everything here is pure: ``services.tasks`` applies it and writes the audit trail.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +23,16 @@ from firegrid.errors import IllegalTransitionError, InputError
 
 
 class TaskStatus(StrEnum):
-    """Where a task stands (发现 → 派单 → 核查 → 反馈)."""
+    """Where a task stands."""
 
     NEW = "new"
     DISPATCHED = "dispatched"
     ACKNOWLEDGED = "acknowledged"
-    CONFIRMED = "confirmed"
-    REJECTED = "rejected"
-    CLOSED = "closed"
+    ON_SITE = "on_site"
+    CONFIRMED = "confirmed"  # 查实
+    REJECTED = "rejected"  # 查否
+    HANDLED = "handled"  # 处置完毕
+    CLOSED = "closed"  # 销号
 
 
 class RejectReason(StrEnum):
@@ -29,11 +46,18 @@ class RejectReason(StrEnum):
     OTHER = "other"
 
 
+OPEN = frozenset(
+    {TaskStatus.NEW, TaskStatus.DISPATCHED, TaskStatus.ACKNOWLEDGED, TaskStatus.ON_SITE}
+)  # waiting for a verdict
+ADMINISTRATIVE = frozenset({RejectReason.OUTSIDE_MY_AREA, RejectReason.DUPLICATE})
+
 TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.NEW: frozenset({TaskStatus.DISPATCHED, TaskStatus.ACKNOWLEDGED}),
     TaskStatus.DISPATCHED: frozenset({TaskStatus.ACKNOWLEDGED}),
-    TaskStatus.ACKNOWLEDGED: frozenset({TaskStatus.CONFIRMED, TaskStatus.REJECTED}),
-    TaskStatus.CONFIRMED: frozenset({TaskStatus.CLOSED}),
+    TaskStatus.ACKNOWLEDGED: frozenset({TaskStatus.ON_SITE}),
+    TaskStatus.ON_SITE: frozenset({TaskStatus.CONFIRMED, TaskStatus.REJECTED}),
+    TaskStatus.CONFIRMED: frozenset({TaskStatus.HANDLED}),
+    TaskStatus.HANDLED: frozenset({TaskStatus.CLOSED}),
     TaskStatus.REJECTED: frozenset({TaskStatus.CLOSED}),
     TaskStatus.CLOSED: frozenset(),
 }
@@ -45,8 +69,9 @@ def check_transition(current: str, target: TaskStatus) -> None:
         raise IllegalTransitionError(f"a task that is {current} cannot become {target}")
 
 
-def check_rejection(reason_code: str | None, reason_text: str | None) -> RejectReason:
-    """A rejection needs a known reason; "other" needs text too."""
+def check_rejection(current: str, reason_code: str | None, reason_text: str | None) -> RejectReason:
+    """A rejection needs a known reason ("other" also needs text); administrative reasons may be
+    given from any open state, the others only on site."""
     if reason_code is None:
         raise InputError("a rejection needs a reason_code")
     try:
@@ -56,4 +81,14 @@ def check_rejection(reason_code: str | None, reason_text: str | None) -> RejectR
         raise InputError(f"unknown reason_code {reason_code!r}; expected one of {known}") from None
     if reason is RejectReason.OTHER and not (reason_text or "").strip():
         raise InputError("reason_code 'other' needs reason_text")
+    status = TaskStatus(current)
+    if reason in ADMINISTRATIVE and status in OPEN:
+        return reason
+    check_transition(current, TaskStatus.REJECTED)
     return reason
+
+
+def check_reopen(current: str) -> None:
+    """Reassigning and merging apply to tasks that have no verdict yet."""
+    if TaskStatus(current) not in OPEN:
+        raise IllegalTransitionError(f"a task that is {current} cannot be reassigned or merged")

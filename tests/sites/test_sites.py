@@ -138,7 +138,7 @@ def test_compliance_tasks_are_deduplicated_and_resolved(sites_runtime: Runtime) 
         task = session.scalars(select(TaskRow).where(TaskRow.incident_id == incident.id)).one()
         assert "/140902/" in task.cell_path  # routed to the village of the site
         messages = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.topic == "task.site_contact")
+            select(OutboxMessage).where(OutboxMessage.topic == "task.created.contact")
         ).all()
         assert [m.recipient for m in messages] == ["tel:13900000001"]
         assert "工地视频监控不达标" in messages[0].payload["text"]
@@ -201,7 +201,7 @@ def test_dust_inside_a_site_goes_to_it_outside_is_a_candidate(sites_runtime: Run
         incidents = session.scalars(select(IncidentRow).where(IncidentRow.hazard == "dust")).all()
         assert {i.site_id for i in incidents} == {"XZ-2026-001", None}
         contacts = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.topic == "task.site_contact")
+            select(OutboxMessage).where(OutboxMessage.topic == "task.created.contact")
         ).all()
         assert len(contacts) == 1 and "疑似扬尘源" in contacts[0].payload["text"]
     fire_nearby = Detections.from_columns(

@@ -14,6 +14,7 @@ from firegrid import __version__
 from firegrid.api.deps import AppState
 from firegrid.api.errors import add_exception_handlers
 from firegrid.api.metrics import HttpMetrics, PipelineCollector
+from firegrid.api.pages import mount_pages
 from firegrid.api.routes import (
     auth,
     cameras,
@@ -22,6 +23,8 @@ from firegrid.api.routes import (
     heat_sources,
     incidents,
     ingest,
+    notify,
+    review,
     scenes,
     sites,
     sources,
@@ -37,8 +40,9 @@ log = logging.getLogger(__name__)
 MULTIPART_SLACK = 64 * 1024
 
 DESCRIPTION = """
-firegrid turns satellite fire points (and, later, camera, drone and dust detections) into
-verification tasks for the grid inspector of each village.
+firegrid turns fire points and dust sources (satellite, camera, drone) into verification tasks
+for the grid inspector of each village. The inspector app is at `/app/`, the township review
+page (hit map and ranking) at `/map/`.
 
 Log in with `POST /auth/token` (OAuth2 password flow) or send an `X-API-Key` header.
 Every list is filtered to the caller's grid subtree.
@@ -81,7 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/app/")
+
+    app.state.response_cache = {}
+    mount_pages(app)
 
     for module in (
         health,
@@ -96,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         heat_sources,
         sites,
         users,
+        notify,
+        review,
     ):
         app.include_router(module.router)
     return app

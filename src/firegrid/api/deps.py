@@ -90,3 +90,4 @@ HeatManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_HEAT_SOU
 GridManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_GRID))]
 UserManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
 SiteManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_SITES))]
+NotifyManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_NOTIFY))]

@@ -98,6 +98,9 @@ class IncidentOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
     id: int
     status: str
+    hazard: str
+    site_id: str | None = None
+    revision: int = 1
     source_kinds: str
     lon: float
     lat: float
@@ -141,20 +144,58 @@ class TaskOut(BaseModel):
     source_kind: str
     status: str
     acknowledge_by: datetime
+    on_site_by: datetime | None = None
     verify_by: datetime
     verdict: str | None
     reason_code: str | None
     reason_text: str | None
+    escalation_level: int = 0
+    merged_into_id: int | None = None
+    acknowledged_at: datetime | None = None
+    on_site_at: datetime | None = None
+    verified_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
 
+class TaskCard(TaskOut):
+    """A task in "my tasks": with where it is, what it is, and its next deadline."""
+
+    hazard: str
+    lon: float
+    lat: float
+    place: str
+    next_deadline: datetime | None
+    overdue: bool
+
+
+class EvidenceOut(BaseModel):
+    """A photo's record: the server's checks and where the watermarked copy is."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    task_id: int
+    username: str
+    received_at: datetime
+    exif_time: datetime | None
+    exif_lon: float | None
+    exif_lat: float | None
+    device_lon: float | None
+    device_lat: float | None
+    device_accuracy_m: float | None
+    distance_m: float | None
+    flags: list[str]
+    url: str = ""
+
+
 class TaskDetail(TaskOut):
-    """A task with its incident, assignees and audit trail."""
+    """A task with its incident, assignees, audit trail and evidence."""
 
     incident: IncidentOut
     assignees: list[str]
     events: list[TaskEventOut]
+    evidence: list[EvidenceOut] = []
+    place: str = ""
 
 
 class Position(BaseModel):
@@ -165,11 +206,32 @@ class Position(BaseModel):
 
 
 class Verdict(Position):
-    """查实 / 查否."""
+    """查实 / 查否; ``reroute_to`` (not my area) and ``duplicate_of`` (duplicate) complete a rejection."""
 
     verdict: Literal["confirmed", "rejected"]
     reason_code: str | None = None
     reason_text: str | None = Field(None, max_length=2000)
+    reroute_to: str | None = None
+    duplicate_of: int | None = None
+
+
+class Note(Position):
+    """A free-text note with an action (handled, close)."""
+
+    note: str | None = Field(None, max_length=2000)
+
+
+class Reassign(BaseModel):
+    """Send a task to another cell."""
+
+    cell_code: str
+    note: str | None = Field(None, max_length=2000)
+
+
+class Merge(BaseModel):
+    """Close a task as a duplicate of another."""
+
+    into: int
 
 
 class HeatSourceOut(BaseModel):

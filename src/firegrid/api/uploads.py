@@ -45,3 +45,13 @@ async def save_upload(upload: UploadFile, directory: Path, limit: int) -> tuple[
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(tmp.name, target)
     return target, name, sha
+
+
+async def read_limited(upload: UploadFile, limit: int) -> bytes:
+    """The upload's bytes, refusing more than ``limit`` (413) without reading it all first."""
+    data = bytearray()
+    while chunk := await upload.read(CHUNK):
+        data += chunk
+        if len(data) > limit:
+            raise UploadTooLargeError(f"{upload.filename or 'upload'}: exceeds the limit of {limit} bytes")
+    return bytes(data)

@@ -29,12 +29,14 @@ class Permission(StrEnum):
     MANAGE_GRID = "manage_grid"
     MANAGE_USERS = "manage_users"
     MANAGE_SITES = "manage_sites"
+    REVIEW_TASKS = "review_tasks"  # close, reassign, merge (township and up)
+    MANAGE_NOTIFY = "manage_notify"  # group robots of the cells
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.INSPECTOR: frozenset({Permission.READ, Permission.ACT_ON_TASKS}),
     Role.CHIEF: frozenset({Permission.READ, Permission.ACT_ON_TASKS}),
-    Role.TOWNSHIP_REVIEWER: frozenset({Permission.READ}),
+    Role.TOWNSHIP_REVIEWER: frozenset({Permission.READ, Permission.REVIEW_TASKS}),
     Role.COUNTY_OPERATOR: frozenset(
         {
             Permission.READ,
@@ -42,6 +44,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_HEAT_SOURCES,
             Permission.SEE_UNROUTED,
             Permission.MANAGE_SITES,
+            Permission.REVIEW_TASKS,
+            Permission.MANAGE_NOTIFY,
         }
     ),
     Role.ADMIN: frozenset(Permission),

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from firegrid.errors import InputError
+from firegrid.exif import position, read_exif, taken_at
 
 # Sensor sizes (mm) of common DJI payloads when the EXIF does not give them.
 SENSORS_MM = {"XT2": (10.88, 8.704), "XT": (10.88, 8.704), "ZH20T": (7.68, 6.144), "M3T": (7.68, 6.144)}
@@ -38,12 +39,6 @@ class DronePose:
     taken_at: datetime | None
     make: str
     model: str
-
-
-def _dms(value: Any, ref: str) -> float:
-    degrees, minutes, seconds = (float(v) for v in value)
-    signed = degrees + minutes / 60 + seconds / 3600
-    return -signed if ref in ("S", "W") else signed
 
 
 def xmp_dji(data: bytes) -> dict[str, float]:
@@ -81,21 +76,19 @@ def read_pose(path: Path) -> DronePose:
     try:
         with Image.open(path) as image:
             width, height = image.size
-            raw = image.getexif()
-            gps = {ExifTags.GPSTAGS.get(k, k): v for k, v in raw.get_ifd(0x8825).items()}
-            exif = {str(ExifTags.TAGS.get(k, k)): v for k, v in {**raw, **raw.get_ifd(0x8769)}.items()}
+            gps, exif = read_exif(image)
     except (UnidentifiedImageError, OSError) as exc:
         raise InputError(f"{path}: not a readable image ({exc})") from exc
-    if "GPSLatitude" not in gps or "GPSLongitude" not in gps:
+    where = position(gps)
+    if where is None:
         raise InputError(f"{path}: no EXIF GPS position")
     dji = xmp_dji(path.read_bytes())
     model = str(exif.get("Model", "")).strip("\x00 ")
     sensor_w, sensor_h = _sensor(exif, width, model)
-    stamp = str(exif.get("DateTimeOriginal") or exif.get("DateTime") or "").strip("\x00 ")
-    taken = datetime.strptime(stamp, "%Y:%m:%d %H:%M:%S").replace(tzinfo=UTC) if stamp else None
+    taken = taken_at(exif, UTC)  # DJI writes no offset; UTC as before
     return DronePose(
-        lon=_dms(gps["GPSLongitude"], gps.get("GPSLongitudeRef", "E")),
-        lat=_dms(gps["GPSLatitude"], gps.get("GPSLatitudeRef", "N")),
+        lon=where[0],
+        lat=where[1],
         gps_altitude_m=float(gps["GPSAltitude"]) if "GPSAltitude" in gps else dji.get("AbsoluteAltitude"),
         relative_altitude_m=dji.get("RelativeAltitude"),
         gimbal_pitch_deg=dji.get("GimbalPitchDegree"),

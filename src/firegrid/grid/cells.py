@@ -89,6 +89,9 @@ class GridTree:
     def __getitem__(self, code: str) -> GridCell:
         return self.cells[code]
 
+    def __contains__(self, code: object) -> bool:
+        return code in self.cells
+
     def children(self, code: str | None) -> list[GridCell]:
         """Direct children of a cell (``None``: the roots)."""
         return [self.cells[c] for c in self._children.get(code, [])]

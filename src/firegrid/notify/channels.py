@@ -1,7 +1,8 @@
-"""Delivery channels. Here: the log and a generic HMAC-signed webhook.
+"""Delivery channels: the contract, the log and a generic HMAC-signed webhook.
 
 A channel turns one outbox payload into one delivery attempt and reports the result;
-retries and bookkeeping live in ``delivery``.
+retries, rate limits, digests and bookkeeping live in ``delivery``. The other channels:
+``webpush`` (the inspector app), ``robots`` (WeCom, DingTalk), ``sms``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,11 @@ class DeliveryResult:
 
 
 class Channel(Protocol):
-    """Something that can deliver a payload to a recipient."""
+    """Something that can deliver a payload to a recipient.
+
+    Optional attributes read by ``delivery``: ``digest`` (bool: several due messages to one
+    recipient go out as one) and ``rate_per_minute`` with ``rate_key(recipient)`` (a token bucket).
+    """
 
     name: str
 

@@ -1,4 +1,5 @@
-"""Deliver outbox messages: one attempt at a time, logged, with exponential backoff and jitter."""
+"""Deliver outbox messages: one attempt at a time, logged, with exponential backoff and jitter,
+a shared token bucket per rate-limited recipient, and bursts to one robot coalesced into a digest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from firegrid.notify.channels import Channel
+from firegrid.notify import ratelimit
+from firegrid.notify.channels import Channel, DeliveryResult
 from firegrid.store.tables import DeliveryAttempt, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 10
 BASE_DELAY_S = 30.0
 MAX_DELAY_S = 3600.0
+DIGEST_MAX = 20  # messages folded into one digest
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -40,12 +43,12 @@ def due_message_ids(session: Session, now: datetime | None = None, limit: int = 
     )
 
 
-def claim(session: Session, outbox_id: int) -> bool:
+def claim(session: Session, outbox_id: int, now: datetime | None = None) -> bool:
     """Atomically take a pending message for sending (False: someone else has it, or it is done)."""
     result = session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending")
-        .values(status="sending", claimed_at=utcnow())
+        .values(status="sending", claimed_at=now or utcnow())
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -60,38 +63,74 @@ def release_stale_claims(session: Session, older_than: timedelta) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def deliver(session: Session, outbox_id: int, channels: Mapping[str, Channel]) -> OutboxMessage | None:
-    """Attempt one message claimed with ``claim`` (committed), then record the outcome."""
+def deliver(
+    session: Session, outbox_id: int, channels: Mapping[str, Channel], now: datetime | None = None
+) -> OutboxMessage | None:
+    """Attempt one message claimed with ``claim`` (committed), then record the outcome.
+
+    A rate-limited recipient without a token gets its message back as pending, due when a
+    token will be free (not counted as an attempt). A digest channel takes every other due
+    message to the same recipient along, and sends them as one.
+    """
+    now = now or utcnow()
     message = session.get(OutboxMessage, outbox_id)
     if message is None or message.status != "sending":
         return message
     channel = channels.get(message.channel)
     if channel is None:
-        _record(
-            session,
-            message,
-            ok=False,
-            status_code=None,
-            response=f"channel {message.channel!r} not configured",
-        )
+        _record(session, message, DeliveryResult(False, None, f"channel {message.channel!r} not configured"))
         message.status = "failed"
         return message
-    result = channel.send(message.recipient, message.payload, message.idem_key)
-    _record(session, message, result.ok, result.status_code, result.response)
+    rate = getattr(channel, "rate_per_minute", None)
+    if rate:
+        wait = ratelimit.take(session, channel.rate_key(message.recipient), rate, now)  # type: ignore[attr-defined]
+        if wait > 0:
+            message.status, message.next_attempt_at = "pending", now + timedelta(seconds=wait)
+            return message
+    batch = [message, *(_siblings(session, message, now) if getattr(channel, "digest", False) else [])]
+    payload = message.payload if len(batch) == 1 else {"type": "digest", "items": [m.payload for m in batch]}
+    result = channel.send(message.recipient, payload, message.idem_key)
+    for item in batch:
+        _record(session, item, result)
+        _settle(item, result, now)
+    return message
+
+
+def _siblings(session: Session, message: OutboxMessage, now: datetime) -> list[OutboxMessage]:
+    """Claim other due messages to the same channel and recipient (for one digest)."""
+    ids = list(
+        session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.channel == message.channel,
+                OutboxMessage.recipient == message.recipient,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= now,
+                OutboxMessage.id != message.id,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(DIGEST_MAX - 1)
+        )
+    )
+    return [session.get_one(OutboxMessage, i) for i in ids if claim(session, i, now)]
+
+
+def _settle(message: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
     if result.ok:
-        message.status, message.sent_at = "sent", utcnow()
+        message.status, message.sent_at = "sent", now
     elif result.permanent or message.attempts >= MAX_ATTEMPTS:
         message.status = "failed"
         log.warning("giving up on outbox message %s after %d attempts", message.id, message.attempts)
     else:
         message.status = "pending"
-        message.next_attempt_at = utcnow() + backoff(message.attempts)
-    return message
+        message.next_attempt_at = now + backoff(message.attempts)
 
 
-def _record(
-    session: Session, message: OutboxMessage, ok: bool, status_code: int | None, response: str
-) -> None:
+def _record(session: Session, message: OutboxMessage, result: DeliveryResult) -> None:
     message.attempts += 1
-    message.last_error = None if ok else response
-    session.add(DeliveryAttempt(outbox_id=message.id, ok=ok, status_code=status_code, response=response))
+    message.last_error = None if result.ok else result.response
+    session.add(
+        DeliveryAttempt(
+            outbox_id=message.id, ok=result.ok, status_code=result.status_code, response=result.response
+        )
+    )

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firegrid.errors import RowError
-from firegrid.store.tables import HeatSourceRow
-from firegrid.suppress.heat_sources import HeatSource, read_heat_sources
+from firegrid.errors import ConflictError, NotFoundError, RowError
+from firegrid.store.tables import HeatSourceProposal, HeatSourceRow
+from firegrid.suppress.heat_sources import HeatSource, from_point, read_heat_sources
 from firegrid.suppress.matching import SuppressionIndex
+
+PROPOSALS_REGISTRY = "inspector-proposals"
 
 
 @dataclass(frozen=True)
@@ -74,3 +77,37 @@ def suppression_index(session: Session) -> tuple[SuppressionIndex, dict[int, str
     ).all()
     index = SuppressionIndex([r.id for r in rows], [shapely.from_wkb(r.geom_wkb) for r in rows])
     return index, {r.id: f"{r.kind} '{r.name}'" for r in rows}
+
+
+def decide_proposal(
+    session: Session, proposal_id: int, accept: bool, actor: str, radius_m: float, now: datetime
+) -> HeatSourceProposal:
+    """Accept (a registry entry around the point) or decline an inspector's heat-source proposal."""
+    proposal = session.get(HeatSourceProposal, proposal_id)
+    if proposal is None:
+        raise NotFoundError(f"no heat-source proposal {proposal_id}")
+    if proposal.status != "proposed":
+        raise ConflictError(f"proposal {proposal_id} was already {proposal.status}")
+    proposal.status, proposal.decided_by, proposal.decided_at = (
+        ("accepted" if accept else "declined"),
+        actor,
+        now,
+    )
+    if accept:
+        source = from_point(
+            f"工业热源 (任务 #{proposal.task_id})",
+            "industrial",
+            proposal.lon,
+            proposal.lat,
+            radius_m,
+            f"proposal-{proposal.id}",
+        )
+        upsert_heat_sources(session, [source], PROPOSALS_REGISTRY)
+        row = session.scalars(
+            select(HeatSourceRow).where(
+                HeatSourceRow.registry_name == PROPOSALS_REGISTRY,
+                HeatSourceRow.external_id == source.external_id,
+            )
+        ).one()
+        proposal.heat_source_id = row.id
+    return proposal

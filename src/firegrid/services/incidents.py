@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from firegrid import geo
 from firegrid.config import ClusterConfig
 from firegrid.incidents.clustering import ClusterPoints, assign_incidents
-from firegrid.store.tables import DetectionRow, IncidentRow, utcnow
+from firegrid.store.tables import DetectionRow, IncidentRevision, IncidentRow, utcnow
 from firegrid.types import Hazard
 
 HAZARD_GROUPS = {hazard.value: code for code, hazard in enumerate(Hazard)}
@@ -68,7 +68,7 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
         new, existing, np.array([m.incident_id for m in members], dtype=np.int64)
     )
     created: dict[int, IncidentRow] = {}
-    touched: set[int] = set()
+    touched: set[int] = set()  # open incidents with new evidence
     for row, incident_id, group in zip(rows, incident_ids.tolist(), groups.tolist(), strict=True):
         if incident_id >= 0:
             row.incident_id = incident_id
@@ -89,9 +89,32 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
             session.flush()
         row.incident_id = created[group].id
     session.flush()
-    for incident_id in touched | {i.id for i in created.values()}:
-        refresh(session, session.get_one(IncidentRow, incident_id))
+    for incident in created.values():
+        refresh(session, incident)
+        revise(session, incident, "Alert", "first detection")
+    for incident_id in touched - {i.id for i in created.values()}:
+        incident = session.get_one(IncidentRow, incident_id)
+        refresh(session, incident)
+        revise(session, incident, "Update", "new evidence")
     return list(created.values())
+
+
+def revise(session: Session, incident: IncidentRow, msg_type: str, reason: str) -> IncidentRevision:
+    """Record a material change (one CAP message: Alert first, then Update or Cancel)."""
+    last = session.scalar(
+        select(func.max(IncidentRevision.revision)).where(IncidentRevision.incident_id == incident.id)
+    )
+    incident.revision = (last or 0) + 1
+    revision = IncidentRevision(
+        incident_id=incident.id,
+        revision=incident.revision,
+        msg_type=msg_type,
+        reason=reason[:300],
+        at=utcnow(),
+    )
+    session.add(revision)
+    session.flush()
+    return revision
 
 
 def refresh(session: Session, incident: IncidentRow) -> None:

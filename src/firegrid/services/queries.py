@@ -109,7 +109,8 @@ def list_tasks(
     query = select(TaskRow).where(scope_clause(TaskRow.cell_path, principal))
     if overdue_at is not None:
         query = query.where(
-            TaskRow.verify_by < overdue_at, TaskRow.status.in_(("new", "dispatched", "acknowledged"))
+            TaskRow.verify_by < overdue_at,
+            TaskRow.status.in_(("new", "dispatched", "acknowledged", "on_site")),
         )
     query = query.order_by(TaskRow.verify_by, TaskRow.id)
     return list(session.scalars(_apply(query, TaskRow, TaskRow.created_at, filters)))
@@ -125,6 +126,23 @@ def tasks_of_user(session: Session, user_id: int, status: str | None = None) -> 
     if status is not None:
         query = query.where(TaskRow.status == status)
     return list(session.scalars(query.order_by(TaskRow.verify_by, TaskRow.id)))
+
+
+def cards_of_user(
+    session: Session, user_id: int, status: str | None = None, include_done: bool = False
+) -> list[tuple[TaskRow, IncidentRow]]:
+    """Tasks assigned to a user with their incidents (open ones unless ``include_done``)."""
+    query = (
+        select(TaskRow, IncidentRow)
+        .join(IncidentRow, IncidentRow.id == TaskRow.incident_id)
+        .join(TaskAssignee, TaskAssignee.task_id == TaskRow.id)
+        .where(TaskAssignee.user_id == user_id)
+    )
+    if status is not None:
+        query = query.where(TaskRow.status == status)
+    elif not include_done:
+        query = query.where(TaskRow.status.not_in(("closed",)))
+    return [(t, i) for t, i in session.execute(query.order_by(TaskRow.id)).all()]
 
 
 def task_assignees(session: Session, task_id: int) -> list[str]:

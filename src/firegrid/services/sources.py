@@ -18,16 +18,17 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from firegrid.auth.roles import Role
 from firegrid.config import Settings
 from firegrid.errors import FiregridError, InputError, NotFoundError
-from firegrid.notify.outbox import queue_message
+from firegrid.services.notifications import Audience, notify
 from firegrid.services.pulls import Config, RunReport, SourceContext, missing_credentials, run_source
 from firegrid.sources import schedule
 from firegrid.sources.models import (
     parse_source,
 )
 from firegrid.store.db import transaction
-from firegrid.store.tables import DetectionRow, SourceRow, utcnow
+from firegrid.store.tables import DetectionRow, SourceRow, User, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -142,15 +143,13 @@ def check_alarm(session: Session, row: SourceRow, now: datetime, channels: tuple
         "error": row.last_error,
         "text": text,
     }
-    for channel in channels:
-        queue_message(
-            session,
-            idem_key=f"source:{row.name}:{change}:{now.isoformat()}:{channel}",
-            channel=channel,
-            topic=topic,
-            recipient="operators",
-            payload=payload,
+    operators = list(
+        session.scalars(
+            select(User).where(User.role.in_((Role.COUNTY_OPERATOR.value, Role.ADMIN.value)), User.is_active)
         )
+    )
+    key = f"source:{row.name}:{change}:{now.isoformat()}"
+    notify(session, channels, key, topic, payload, Audience(operators), None)
     log.warning("source %s alarm %s: %s", row.name, change, text)
     return change
 

@@ -1,19 +1,20 @@
-"""Tasks: creation for new incidents (with assignees, audit and outbox), and the inspector's actions."""
+"""Tasks: creation for new incidents (assignees, deadlines, audit, notifications), visibility,
+and the one place where a transition is applied and audited."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firegrid.auth.roles import Permission, Principal, Role
+from firegrid.auth.roles import Principal, Role
 from firegrid.config import PipelineConfig
-from firegrid.errors import NotFoundError, PermissionDeniedError
+from firegrid.errors import NotFoundError
 from firegrid.grid.cells import GridTree
-from firegrid.notify.outbox import queue_message
+from firegrid.services.notifications import Audience, notify
 from firegrid.store.tables import (
     IncidentRow,
     SiteRow,
@@ -25,71 +26,9 @@ from firegrid.store.tables import (
     utcnow,
 )
 from firegrid.types import Hazard
-from firegrid.workflow import TaskStatus, check_rejection, check_transition
+from firegrid.workflow import TaskStatus, check_transition
 
 FIELD_ROLES = (Role.INSPECTOR.value, Role.CHIEF.value)
-
-
-def assignees_for(session: Session, tree: GridTree, cell_code: str) -> list[User]:
-    """Inspectors/chiefs of the cell; if it has none, of the nearest ancestor that has some."""
-    for cell in reversed(tree.ancestors(cell_code)):
-        users = list(
-            session.scalars(
-                select(User)
-                .join(UserCell, UserCell.user_id == User.id)
-                .where(UserCell.cell_code == cell.code, User.role.in_(FIELD_ROLES), User.is_active)
-                .order_by(User.id)
-            )
-        )
-        if users:
-            return users
-    return []
-
-
-def create_task(
-    session: Session, incident: IncidentRow, tree: GridTree, config: PipelineConfig, channels: Sequence[str]
-) -> TaskRow:
-    """One task for a new routed incident, its assignees, a 'created' event and outbox messages."""
-    assert incident.cell_code is not None and incident.cell_path is not None
-    kind = incident.source_kinds.split(",")[0]
-    rule = config.deadlines.rule(kind, incident.hazard)
-    now = utcnow()
-    task = TaskRow(
-        incident_id=incident.id,
-        cell_code=incident.cell_code,
-        cell_path=incident.cell_path,
-        source_kind=kind,
-        status=TaskStatus.NEW.value,
-        acknowledge_by=now + timedelta(minutes=rule.acknowledge_min),
-        verify_by=rule.verify_deadline(now, config.zone),
-    )
-    session.add(task)
-    session.flush()
-    users = assignees_for(session, tree, incident.cell_code)
-    session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
-    session.add(TaskEvent(task_id=task.id, actor="firegrid", action="create", to_status=task.status))
-    site = session.get(SiteRow, incident.site_id) if incident.site_id else None
-    payload = task_payload(task, incident, tree, users, site)
-    for channel in channels:
-        queue_message(
-            session,
-            idem_key=f"task:{task.id}:created:{channel}",
-            channel=channel,
-            topic="task.created",
-            recipient=",".join(u.username for u in users) or f"cell:{task.cell_code}",
-            payload=payload,
-        )
-        if site is not None and site.contact_phone:  # the site's responsible person hears of it too
-            queue_message(
-                session,
-                idem_key=f"task:{task.id}:site-contact:{channel}",
-                channel=channel,
-                topic="task.site_contact",
-                recipient=f"tel:{site.contact_phone}",
-                payload=payload,
-            )
-    return task
-
 
 HAZARD_TITLES = {
     Hazard.FIRE: "疑似火点",
@@ -98,10 +37,73 @@ HAZARD_TITLES = {
 }
 
 
+def users_of_cell(session: Session, tree: GridTree, cell_code: str, roles: Sequence[str]) -> list[User]:
+    """Active users with one of ``roles`` on the cell, else on its nearest ancestor that has some."""
+    if cell_code not in tree:
+        return []
+    for cell in reversed(tree.ancestors(cell_code)):
+        users = list(
+            session.scalars(
+                select(User)
+                .join(UserCell, UserCell.user_id == User.id)
+                .where(UserCell.cell_code == cell.code, User.role.in_(roles), User.is_active)
+                .order_by(User.id)
+            )
+        )
+        if users:
+            return users
+    return []
+
+
+def assignees_for(session: Session, tree: GridTree, cell_code: str) -> list[User]:
+    """Inspectors/chiefs of the cell; if it has none, of the nearest ancestor that has some."""
+    return users_of_cell(session, tree, cell_code, FIELD_ROLES)
+
+
+def set_deadlines(task: TaskRow, kind: str, hazard: str, config: PipelineConfig, start: datetime) -> None:
+    """Acknowledge / on-site / verify deadlines from the rule of the source kind (or hazard)."""
+    rule = config.deadlines.rule(kind, hazard)
+    task.acknowledge_by = start + timedelta(minutes=rule.acknowledge_min)
+    task.on_site_by = start + timedelta(minutes=rule.on_site_min) if rule.on_site_min else None
+    task.verify_by = rule.verify_deadline(start, config.zone)
+
+
+def create_task(
+    session: Session, incident: IncidentRow, tree: GridTree, config: PipelineConfig, channels: Sequence[str]
+) -> TaskRow:
+    """One task for a new routed incident, its assignees, a 'create' event and notifications."""
+    assert incident.cell_code is not None and incident.cell_path is not None
+    kind = incident.source_kinds.split(",")[0]
+    task = TaskRow(
+        incident_id=incident.id,
+        cell_code=incident.cell_code,
+        cell_path=incident.cell_path,
+        source_kind=kind,
+        status=TaskStatus.NEW.value,
+    )
+    set_deadlines(task, kind, incident.hazard, config, utcnow())
+    session.add(task)
+    session.flush()
+    users = assignees_for(session, tree, incident.cell_code)
+    session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
+    session.add(TaskEvent(task_id=task.id, actor="firegrid", action="create", to_status=task.status))
+    site = session.get(SiteRow, incident.site_id) if incident.site_id else None
+    payload = task_payload(task, incident, tree, users, config.public_url, site)
+    phones = [site.contact_phone] if site is not None and site.contact_phone else []
+    audience = Audience(users, task.cell_code, phones=phones)
+    notify(session, channels, f"task:{task.id}:created", "task.created", payload, audience, tree)
+    return task
+
+
 def task_payload(
-    task: TaskRow, incident: IncidentRow, tree: GridTree, users: Sequence[User], site: SiteRow | None = None
+    task: TaskRow,
+    incident: IncidentRow,
+    tree: GridTree,
+    users: Sequence[User],
+    public_url: str = "",
+    site: SiteRow | None = None,
 ) -> dict[str, Any]:
-    """What a notification about a new task says."""
+    """What a notification about a task says."""
     place = " / ".join(c.name for c in tree.ancestors(task.cell_code))
     title = HAZARD_TITLES.get(Hazard(incident.hazard), incident.hazard)
     where = f" 工地 {site.name}" if site is not None else ""
@@ -112,6 +114,7 @@ def task_payload(
     )
     payload: dict[str, Any] = {
         "type": "task.created",
+        "title": f"{title} #{incident.id}",
         "hazard": incident.hazard,
         "task_id": task.id,
         "incident_id": incident.id,
@@ -122,6 +125,7 @@ def task_payload(
         "first_seen": incident.first_seen.isoformat(),
         "verify_by": task.verify_by.isoformat(),
         "assignees": [u.username for u in users],
+        "url": f"{public_url.rstrip('/')}/app/#/task/{task.id}",
         "text": text,
     }
     if site is not None:
@@ -142,7 +146,17 @@ def visible_task(session: Session, principal: Principal, task_id: int) -> TaskRo
     return task
 
 
-def _transition(
+STAMPS = {
+    TaskStatus.ACKNOWLEDGED: "acknowledged_at",
+    TaskStatus.ON_SITE: "on_site_at",
+    TaskStatus.CONFIRMED: "verified_at",
+    TaskStatus.REJECTED: "verified_at",
+    TaskStatus.HANDLED: "handled_at",
+    TaskStatus.CLOSED: "closed_at",
+}
+
+
+def transition(
     session: Session,
     task: TaskRow,
     target: TaskStatus,
@@ -151,11 +165,18 @@ def _transition(
     reason: str | None = None,
     lon: float | None = None,
     lat: float | None = None,
+    *,
+    checked: bool = True,
+    now: datetime | None = None,
 ) -> TaskRow:
-    check_transition(task.status, target)
+    """Move a task (checked against the state machine unless ``checked=False``) and audit it."""
+    if checked:
+        check_transition(task.status, target)
+    now = now or utcnow()
     session.add(
         TaskEvent(
             task_id=task.id,
+            at=now,
             actor=actor,
             action=action,
             from_status=task.status,
@@ -166,50 +187,9 @@ def _transition(
         )
     )
     task.status = target.value
-    task.updated_at = utcnow()
-    return task
-
-
-def _require_actor(principal: Principal) -> None:
-    if not principal.can(Permission.ACT_ON_TASKS):
-        raise PermissionDeniedError(f"a {principal.role} cannot act on tasks")
-
-
-def acknowledge(
-    session: Session, principal: Principal, task_id: int, lon: float | None = None, lat: float | None = None
-) -> TaskRow:
-    """The inspector has seen the task and is on the way."""
-    task = visible_task(session, principal, task_id)
-    _require_actor(principal)
-    return _transition(
-        session, task, TaskStatus.ACKNOWLEDGED, principal.name, "acknowledge", lon=lon, lat=lat
-    )
-
-
-def give_verdict(
-    session: Session,
-    principal: Principal,
-    task_id: int,
-    *,
-    confirmed: bool,
-    reason_code: str | None = None,
-    reason_text: str | None = None,
-    lon: float | None = None,
-    lat: float | None = None,
-) -> TaskRow:
-    """查实 (confirmed) or 查否 (rejected, with a required reason)."""
-    task = visible_task(session, principal, task_id)
-    _require_actor(principal)
-    if confirmed:
-        target = TaskStatus.CONFIRMED
-    else:
-        check_rejection(reason_code, reason_text)
-        target = TaskStatus.REJECTED
-    reason = None if confirmed else f"{reason_code}: {reason_text or ''}".strip(": ")
-    _transition(session, task, target, principal.name, "verdict", reason, lon, lat)
-    task.verdict = target.value
-    task.reason_code = None if confirmed else reason_code
-    task.reason_text = reason_text
+    task.updated_at = now
+    if target in STAMPS:
+        setattr(task, STAMPS[target], now)
     return task
 
 
@@ -217,4 +197,4 @@ def mark_dispatched(session: Session, task_id: int) -> None:
     """A notification reached the inspector: new -> dispatched (no-op otherwise)."""
     task = session.get(TaskRow, task_id)
     if task is not None and task.status == TaskStatus.NEW.value:
-        _transition(session, task, TaskStatus.DISPATCHED, "firegrid", "dispatch")
+        transition(session, task, TaskStatus.DISPATCHED, "firegrid", "dispatch")

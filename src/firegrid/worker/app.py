@@ -22,6 +22,7 @@ PULL_TASK = "firegrid.pull_source"
 CAMERAS_TICK_TASK = "firegrid.cameras_tick"
 PATROL_TASK = "firegrid.patrol_camera"
 SITES_CHECK_TASK = "firegrid.sites_check"
+ESCALATE_TASK = "firegrid.escalate"
 
 
 def create_celery(settings: Settings) -> Celery:
@@ -43,6 +44,7 @@ def create_celery(settings: Settings) -> Celery:
             "sources": {"task": SOURCES_TICK_TASK, "schedule": settings.sources_tick_s},
             "cameras": {"task": CAMERAS_TICK_TASK, "schedule": settings.cameras.tick_s},
             "sites": {"task": SITES_CHECK_TASK, "schedule": settings.sites_check_s},
+            "escalate": {"task": ESCALATE_TASK, "schedule": settings.escalation_tick_s},
         },
         beat_schedule_filename=str(settings.home / "celerybeat-schedule"),
     )

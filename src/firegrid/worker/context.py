@@ -17,10 +17,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firegrid.config import Settings
 from firegrid.notify.channels import Channel, LogChannel, WebhookChannel
+from firegrid.notify.robots import DingTalkChannel, WeComChannel
+from firegrid.notify.sms import SmsChannel
+from firegrid.notify.webpush import WebPushChannel
 from firegrid.services.camera_events import EventContext
 from firegrid.services.cameras import CameraContext
 from firegrid.services.grid import GridCache
 from firegrid.services.ingest import IngestContext
+from firegrid.services.notify_store import NotifyStore
 from firegrid.services.pulls import SourceContext
 from firegrid.services.scenes import ScanContext
 from firegrid.store.db import make_engine, session_factory
@@ -78,25 +82,46 @@ class Runtime:
         self.engine.dispose()
 
 
-def build_channels(settings: Settings) -> dict[str, Channel]:
-    """The enabled notification channels: the log always, the webhook when configured."""
+def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[str, Channel]:
+    """The enabled channels: log and Web Push always, robots unless disabled, webhook and SMS when
+    configured."""
     channels: dict[str, Channel] = {"log": LogChannel()}
     hook = settings.webhook
     if hook.url:
         secret = hook.secret.get_secret_value() if hook.secret else None
         channels["webhook"] = WebhookChannel(hook.url, secret, httpx.Client(timeout=hook.timeout_s))
+    store = NotifyStore(sessions)
+    notify = settings.notify
+    channels["webpush"] = WebPushChannel(
+        settings.vapid_key(),
+        notify.vapid_subject,
+        store.subscriptions,
+        store.forget,
+        store.touch,
+        notify.timeout_s,
+    )
+    if notify.robots:
+        client = httpx.Client(timeout=notify.timeout_s)
+        channels["wecom"] = WeComChannel(store.robot, client)
+        channels["dingtalk"] = DingTalkChannel(store.robot, client)
+    sms = notify.sms
+    if sms.url:
+        channels["sms"] = SmsChannel(
+            sms.url, httpx.Client(timeout=sms.timeout_s), sms.method, sms.headers, sms.body, sms.ok_contains
+        )
     return channels
 
 
 def build_runtime(settings: Settings) -> Runtime:
     """A fresh runtime for this process."""
     engine = make_engine(settings.db_url)
+    sessions = session_factory(engine)
     return Runtime(
         settings,
         engine,
-        session_factory(engine),
+        sessions,
         GridCache(settings.pipeline.route_buffer_m),
-        build_channels(settings),
+        build_channels(settings, sessions),
     )
 
 

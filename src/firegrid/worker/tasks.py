@@ -13,6 +13,7 @@ from firegrid.cameras.evidence import prune
 from firegrid.errors import FiregridError
 from firegrid.notify.delivery import claim, deliver, due_message_ids, release_stale_claims
 from firegrid.services.cameras import due_cameras, patrol_safely
+from firegrid.services.escalation import escalate_due
 from firegrid.services.ingest import run_job
 from firegrid.services.scenes import download_if_needed, fail_job, finish_job, plan_job, scan_job_window
 from firegrid.services.sites import run_compliance
@@ -23,6 +24,7 @@ from firegrid.store.tables import IngestJob, utcnow
 from firegrid.worker.app import (
     CAMERAS_TICK_TASK,
     DELIVER_TASK,
+    ESCALATE_TASK,
     FINISH_SCENE_TASK,
     INGEST_TASK,
     PATROL_TASK,
@@ -60,8 +62,10 @@ def deliver_message(self: Task, outbox_id: int) -> int:
             return outbox_id
     with transaction(runtime.sessions) as session:
         message = deliver(session, outbox_id, runtime.channels)
-        task_id = message.payload.get("task_id") if message is not None else None
-        if message is not None and message.status == "sent" and task_id is not None:
+        if message is None or message.status != "sent" or message.channel == "log":
+            return outbox_id
+        task_id = message.payload.get("task_id")
+        if task_id is not None and message.topic == "task.created":  # a person was told
             mark_dispatched(session, int(task_id))
     return outbox_id
 
@@ -187,3 +191,13 @@ def sites_check(self: Task) -> list[int]:
     run = run_compliance(runtime.ingest, runtime.settings.sites, utcnow())
     queue_due_messages(self, runtime)
     return run.opened
+
+
+@shared_task(name=ESCALATE_TASK, bind=True)
+def escalate(self: Task) -> dict[int, list[int]]:
+    """Periodic: notify up the grid tree for every missed deadline (once per task, stage, level)."""
+    runtime = _runtime(self)
+    run = escalate_due(runtime.ingest, utcnow())
+    if run.escalated:
+        queue_due_messages(self, runtime)
+    return run.escalated

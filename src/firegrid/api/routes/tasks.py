@@ -1,36 +1,98 @@
-"""Tasks: mine, by cell, one with its audit trail; acknowledge and verdict."""
+"""Tasks: mine (overdue first), by cell, one with its audit trail and evidence; every action."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import UTC, datetime
+from typing import Annotated
 
-from firegrid.api.deps import PrincipalDep, SessionDep
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy import select
+
+from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
 from firegrid.api.routes.incidents import FiltersDep
-from firegrid.api.schemas import IncidentOut, Position, TaskDetail, TaskEventOut, TaskOut, Verdict
-from firegrid.errors import InputError
-from firegrid.services import queries
-from firegrid.services import tasks as task_service
-from firegrid.store.tables import IncidentRow, TaskRow, utcnow
+from firegrid.api.schemas import (
+    EvidenceOut,
+    IncidentOut,
+    Merge,
+    Note,
+    Position,
+    Reassign,
+    TaskCard,
+    TaskDetail,
+    TaskEventOut,
+    TaskOut,
+    Verdict,
+)
+from firegrid.api.uploads import read_limited
+from firegrid.errors import InputError, NotFoundError
+from firegrid.services import queries, task_actions
+from firegrid.services.escalation import stage
+from firegrid.services.evidence import DeviceFix, add_photo
+from firegrid.services.grid import ActiveGrid, GridCache
+from firegrid.services.tasks import visible_task
+from firegrid.store.tables import IncidentRow, TaskEvidence, TaskRow, utcnow
+from firegrid.worker.context import Runtime
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 
-def _detail(session: SessionDep, task: TaskRow) -> TaskDetail:
+def _place(runtime: Runtime, session: SessionDep, code: str | None) -> str:
+    grid = runtime.grids.get(session)
+    if grid is None or code is None or code not in grid.tree:
+        return ""
+    return " / ".join(c.name for c in grid.tree.ancestors(code)[1:])
+
+
+def _evidence(e: TaskEvidence) -> EvidenceOut:
+    return EvidenceOut.model_validate(e).model_copy(update={"url": f"/tasks/{e.task_id}/evidence/{e.id}.jpg"})
+
+
+def _detail(session: SessionDep, runtime: Runtime, task: TaskRow) -> TaskDetail:
     incident = session.get_one(IncidentRow, task.incident_id)  # same cell as the visible task
+    evidence = session.scalars(
+        select(TaskEvidence).where(TaskEvidence.task_id == task.id).order_by(TaskEvidence.id)
+    )
     return TaskDetail(
         **TaskOut.model_validate(task).model_dump(),
         incident=IncidentOut.model_validate(incident),
         assignees=queries.task_assignees(session, task.id),
         events=[TaskEventOut.model_validate(e) for e in queries.task_events(session, task.id)],
+        evidence=[_evidence(e) for e in evidence],
+        place=_place(runtime, session, task.cell_code),
     )
 
 
 @router.get("/mine")
-def my_tasks(principal: PrincipalDep, session: SessionDep, status: str | None = None) -> list[TaskOut]:
-    """Tasks assigned to the caller."""
+def my_tasks(
+    principal: PrincipalDep,
+    session: SessionDep,
+    state: StateDep,
+    status: str | None = None,
+    done: bool = False,
+) -> list[TaskCard]:
+    """Tasks assigned to the caller: open ones, overdue first, then by the next deadline."""
     if principal.user_id is None:
         raise InputError("API keys have no assigned tasks; use GET /tasks")
-    return [TaskOut.model_validate(t) for t in queries.tasks_of_user(session, principal.user_id, status)]
+    now = utcnow()
+    cards = []
+    for task, incident in queries.cards_of_user(session, principal.user_id, status, include_done=done):
+        owed = stage(task)
+        deadline = owed[1] if owed else None
+        cards.append(
+            TaskCard(
+                **TaskOut.model_validate(task).model_dump(),
+                hazard=incident.hazard,
+                lon=incident.lon,
+                lat=incident.lat,
+                place=_place(state.runtime, session, task.cell_code),
+                next_deadline=deadline,
+                overdue=deadline is not None and deadline < now,
+            )
+        )
+    far = datetime.max.replace(tzinfo=UTC)
+    cards.sort(key=lambda c: (not c.overdue, c.next_deadline or far, c.id))
+    return cards
 
 
 @router.get("")
@@ -43,31 +105,160 @@ def list_tasks(
 
 
 @router.get("/{task_id}")
-def get_task(task_id: int, principal: PrincipalDep, session: SessionDep) -> TaskDetail:
-    """One task with its incident, assignees and audit trail."""
-    return _detail(session, task_service.visible_task(session, principal, task_id))
+def get_task(task_id: int, principal: PrincipalDep, session: SessionDep, state: StateDep) -> TaskDetail:
+    """One task with its incident, assignees, audit trail and evidence."""
+    return _detail(session, state.runtime, visible_task(session, principal, task_id))
+
+
+def _where(body: Position) -> task_actions.Where:
+    return task_actions.Where(body.lon, body.lat)
 
 
 @router.post("/{task_id}/acknowledge")
-def acknowledge(task_id: int, body: Position, principal: PrincipalDep, session: SessionDep) -> TaskDetail:
-    """The inspector has the task and is on the way."""
-    task = task_service.acknowledge(session, principal, task_id, body.lon, body.lat)
+def acknowledge(
+    task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> TaskDetail:
+    """签收: the inspector has the task and is on the way."""
+    task = task_actions.acknowledge(session, principal, task_id, _where(body))
     session.commit()
-    return _detail(session, task)
+    return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/verdict")
-def verdict(task_id: int, body: Verdict, principal: PrincipalDep, session: SessionDep) -> TaskDetail:
-    """查实 (confirmed) or 查否 (rejected with a reason)."""
-    task = task_service.give_verdict(
+@router.post("/{task_id}/on-site")
+def on_site(
+    task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> TaskDetail:
+    """到场: the inspector is at the point."""
+    task = task_actions.arrive(session, principal, task_id, _where(body))
+    session.commit()
+    return _detail(session, state.runtime, task)
+
+
+@router.post("/{task_id}/evidence", status_code=201)
+async def add_evidence(
+    task_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    state: StateDep,
+    photo: Annotated[UploadFile, File(description="JPEG/PNG from the phone camera")],
+    lon: Annotated[float | None, Form()] = None,
+    lat: Annotated[float | None, Form()] = None,
+    accuracy_m: Annotated[float | None, Form()] = None,
+    taken_at: Annotated[
+        datetime | None, Form(description="the device clock when the photo was taken")
+    ] = None,
+) -> EvidenceOut:
+    """A photo with the device's fix; the server checks it against the incident and watermarks it."""
+    settings = state.runtime.settings
+    data = await read_limited(photo, settings.tasks.photo_max_bytes)
+    client = taken_at if taken_at is None or taken_at.tzinfo else taken_at.replace(tzinfo=UTC)
+    evidence = add_photo(
         session,
         principal,
         task_id,
-        confirmed=body.verdict == "confirmed",
-        reason_code=body.reason_code,
-        reason_text=body.reason_text,
-        lon=body.lon,
-        lat=body.lat,
+        data,
+        DeviceFix(lon, lat, accuracy_m, client),
+        settings.tasks,
+        settings.evidence_dir,
+        settings.pipeline.zone,
     )
     session.commit()
-    return _detail(session, task)
+    return _evidence(evidence)
+
+
+@router.get("/{task_id}/evidence/{evidence_id}.jpg")
+def evidence_image(
+    task_id: int, evidence_id: int, principal: PrincipalDep, session: SessionDep
+) -> FileResponse:
+    """The watermarked photo."""
+    visible_task(session, principal, task_id)
+    row = session.get(TaskEvidence, evidence_id)
+    if row is None or row.task_id != task_id:
+        raise NotFoundError(f"no evidence {evidence_id} on task {task_id}")
+    return FileResponse(row.watermarked_path, media_type="image/jpeg")
+
+
+@router.post("/{task_id}/verdict")
+def verdict(
+    task_id: int, body: Verdict, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> TaskDetail:
+    """查实 (confirmed) or 查否 (rejected with a reason); needs a photo unless administrative."""
+    runtime = state.runtime
+    grid = _grid(runtime.grids, session)
+    task = task_actions.give_verdict(
+        session,
+        principal,
+        task_id,
+        task_actions.VerdictIn(
+            body.verdict == "confirmed",
+            body.reason_code,
+            body.reason_text,
+            body.reroute_to,
+            body.duplicate_of,
+        ),
+        _where(body),
+        grid.tree,
+        runtime.settings.pipeline,
+        tuple(runtime.channels),
+        runtime.settings.tasks.verdict_needs_photo,
+    )
+    session.commit()
+    return _detail(session, runtime, task)
+
+
+@router.post("/{task_id}/handled")
+def handled(
+    task_id: int, body: Note, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> TaskDetail:
+    """处置完毕: put out / covered."""
+    task = task_actions.handle(session, principal, task_id, body.note, _where(body))
+    session.commit()
+    return _detail(session, state.runtime, task)
+
+
+@router.post("/{task_id}/close")
+def close(
+    task_id: int, body: Note, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> TaskDetail:
+    """销号 by the township (after handled or rejected)."""
+    task = task_actions.close(session, principal, task_id, body.note)
+    session.commit()
+    return _detail(session, state.runtime, task)
+
+
+@router.post("/{task_id}/reassign")
+def reassign(
+    task_id: int, body: Reassign, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> TaskDetail:
+    """Send an open task to another cell in the caller's subtree."""
+    runtime = state.runtime
+    grid = _grid(runtime.grids, session)
+    task = task_actions.reassign(
+        session,
+        principal,
+        task_id,
+        body.cell_code,
+        grid.tree,
+        runtime.settings.pipeline,
+        tuple(runtime.channels),
+        body.note,
+    )
+    session.commit()
+    return _detail(session, runtime, task)
+
+
+@router.post("/{task_id}/merge")
+def merge(
+    task_id: int, body: Merge, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> TaskDetail:
+    """Close this task as a duplicate of ``into``."""
+    task = task_actions.merge(session, principal, task_id, body.into)
+    session.commit()
+    return _detail(session, state.runtime, task)
+
+
+def _grid(grids: GridCache, session: SessionDep) -> ActiveGrid:
+    grid = grids.get(session)
+    if grid is None:
+        raise NotFoundError("no grid has been imported")
+    return grid

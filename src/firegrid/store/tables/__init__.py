@@ -4,14 +4,17 @@ from firegrid.store.tables.base import Base, UTCDateTime, utcnow
 from firegrid.store.tables.cameras import CameraEvent, CameraRow
 from firegrid.store.tables.grid import GridCellRow, GridVersion, HeatSourceRow
 from firegrid.store.tables.jobs import IngestJob, JobColumns, SceneJob, SceneWindow
+from firegrid.store.tables.notify import HeatSourceProposal, NotifyRobot, PushSubscription, RateBucket
 from firegrid.store.tables.people import ApiKey, User, UserCell
 from firegrid.store.tables.pipeline import (
     DeliveryAttempt,
     DetectionRow,
+    IncidentRevision,
     IncidentRow,
     OutboxMessage,
     TaskAssignee,
     TaskEvent,
+    TaskEvidence,
     TaskRow,
 )
 from firegrid.store.tables.sites import SiteMonitor, SiteRow, SiteViolation
@@ -26,11 +29,16 @@ __all__ = [
     "DetectionRow",
     "GridCellRow",
     "GridVersion",
+    "HeatSourceProposal",
     "HeatSourceRow",
+    "IncidentRevision",
     "IncidentRow",
     "IngestJob",
     "JobColumns",
+    "NotifyRobot",
     "OutboxMessage",
+    "PushSubscription",
+    "RateBucket",
     "SceneJob",
     "SceneWindow",
     "SiteMonitor",
@@ -40,6 +48,7 @@ __all__ = [
     "SourceRow",
     "TaskAssignee",
     "TaskEvent",
+    "TaskEvidence",
     "TaskRow",
     "UTCDateTime",
     "User",

@@ -84,8 +84,23 @@ class IncidentRow(Base):
     max_confidence: Mapped[float | None] = mapped_column(Float)
     cell_code: Mapped[str | None] = mapped_column(String(64))
     cell_path: Mapped[str | None] = mapped_column(String(400), index=True)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # CAP updates
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentRevision(Base):
+    """A material change of an incident (new evidence, better location, verdict): one CAP message each."""
+
+    __tablename__ = "incident_revisions"
+    __table_args__ = (Index("ix_incident_revisions_incident", "incident_id", "revision", unique=True),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    revision: Mapped[int] = mapped_column(Integer)
+    msg_type: Mapped[str] = mapped_column(String(16))  # Alert, Update, Cancel
+    reason: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class TaskRow(Base):
@@ -99,10 +114,20 @@ class TaskRow(Base):
     source_kind: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), index=True)
     acknowledge_by: Mapped[datetime] = mapped_column()
+    on_site_by: Mapped[datetime | None] = mapped_column()
     verify_by: Mapped[datetime] = mapped_column(index=True)
     verdict: Mapped[str | None] = mapped_column(String(16))
     reason_code: Mapped[str | None] = mapped_column(String(32))
     reason_text: Mapped[str | None] = mapped_column(Text)
+    escalation_stage: Mapped[str | None] = mapped_column(String(16))  # the missed deadline
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    escalated_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    on_site_at: Mapped[datetime | None] = mapped_column()
+    verified_at: Mapped[datetime | None] = mapped_column()
+    handled_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    merged_into_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -131,6 +156,28 @@ class TaskEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     lon: Mapped[float | None] = mapped_column(Float)
     lat: Mapped[float | None] = mapped_column(Float)
+
+
+class TaskEvidence(Base):
+    """A photo an inspector submitted for a task, with the server's checks and a rendered watermark."""
+
+    __tablename__ = "task_evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(String(1000))  # the original bytes
+    watermarked_path: Mapped[str] = mapped_column(String(1000))
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    client_time: Mapped[datetime | None] = mapped_column()
+    exif_time: Mapped[datetime | None] = mapped_column()
+    exif_lon: Mapped[float | None] = mapped_column(Float)
+    exif_lat: Mapped[float | None] = mapped_column(Float)
+    device_lon: Mapped[float | None] = mapped_column(Float)
+    device_lat: Mapped[float | None] = mapped_column(Float)
+    device_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)  # from the incident point
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class OutboxMessage(Base):

@@ -1,0 +1,39 @@
+"""What a notification says, per channel style (plain text, markdown), from a task payload."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def plain(payload: dict[str, Any]) -> str:
+    """One message's text; a digest lists its items."""
+    if payload.get("type") == "digest":
+        items = payload.get("items", [])
+        lines = [f"{len(items)} 条新通知 / {len(items)} new notifications:"]
+        lines += [f"{i + 1}. {item.get('text', '')}" for i, item in enumerate(items)]
+        return "\n".join(lines)
+    return str(payload.get("text", ""))
+
+
+def markdown(payload: dict[str, Any]) -> str:
+    """Markdown for group robots (WeCom/DingTalk), with the task link when there is one."""
+    items = payload.get("items", [payload]) if payload.get("type") == "digest" else [payload]
+    blocks = []
+    for item in items:
+        title = item.get("title") or item.get("text", "")[:40]
+        line = f"**{title}**\n> {item.get('text', '')}"
+        if item.get("url"):
+            line += f"\n> [打开任务 / open]({item['url']})"
+        blocks.append(line)
+    head = f"**{len(items)} 条新通知**\n\n" if len(items) > 1 else ""
+    return head + "\n\n".join(blocks)
+
+
+def mobiles(payload: dict[str, Any]) -> list[str]:
+    """Mobile numbers to @-mention (every item's)."""
+    items = payload.get("items", [payload]) if payload.get("type") == "digest" else [payload]
+    seen: dict[str, None] = {}
+    for item in items:
+        for mobile in item.get("mention_mobiles", []):
+            seen[str(mobile)] = None
+    return list(seen)

@@ -1,0 +1,285 @@
+"""What people do with a task: the inspector's steps and verdict, the reviewer's close,
+reassign and merge. Each checks the permission, applies the state machine and audits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from firegrid.auth.roles import Permission, Principal
+from firegrid.config import PipelineConfig
+from firegrid.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
+from firegrid.grid.cells import GridTree
+from firegrid.services.incidents import refresh, revise
+from firegrid.services.notifications import Audience, notify
+from firegrid.services.tasks import assignees_for, task_payload, transition, visible_task
+from firegrid.store.tables import (
+    DetectionRow,
+    HeatSourceProposal,
+    IncidentRow,
+    TaskAssignee,
+    TaskEvent,
+    TaskEvidence,
+    TaskRow,
+    utcnow,
+)
+from firegrid.workflow import (
+    ADMINISTRATIVE,
+    RejectReason,
+    TaskStatus,
+    check_rejection,
+    check_reopen,
+    check_transition,
+)
+
+
+@dataclass(frozen=True)
+class Where:
+    """The device position sent with an action (WGS84), if any."""
+
+    lon: float | None = None
+    lat: float | None = None
+
+
+def _require(principal: Principal, permission: Permission) -> None:
+    if not principal.can(permission):
+        raise PermissionDeniedError(f"a {principal.role} cannot {permission.value.replace('_', ' ')}")
+
+
+def _field_task(session: Session, principal: Principal, task_id: int) -> TaskRow:
+    task = visible_task(session, principal, task_id)
+    _require(principal, Permission.ACT_ON_TASKS)
+    return task
+
+
+def acknowledge(session: Session, principal: Principal, task_id: int, where: Where = Where()) -> TaskRow:
+    """The inspector has the task and is on the way."""
+    task = _field_task(session, principal, task_id)
+    return transition(
+        session, task, TaskStatus.ACKNOWLEDGED, principal.name, "acknowledge", None, where.lon, where.lat
+    )
+
+
+def arrive(session: Session, principal: Principal, task_id: int, where: Where = Where()) -> TaskRow:
+    """The inspector is at the point."""
+    task = _field_task(session, principal, task_id)
+    return transition(
+        session, task, TaskStatus.ON_SITE, principal.name, "on_site", None, where.lon, where.lat
+    )
+
+
+@dataclass(frozen=True)
+class VerdictIn:
+    """查实 or 查否 with its reason; ``reroute_to`` / ``duplicate_of`` complete the administrative ones."""
+
+    confirmed: bool
+    reason_code: str | None = None
+    reason_text: str | None = None
+    reroute_to: str | None = None
+    duplicate_of: int | None = None
+
+
+def give_verdict(
+    session: Session,
+    principal: Principal,
+    task_id: int,
+    verdict: VerdictIn,
+    where: Where,
+    tree: GridTree,
+    config: PipelineConfig,
+    channels: tuple[str, ...] = ("log",),
+    needs_photo: bool = False,
+) -> TaskRow:
+    """Confirm or reject; administrative rejections re-route or merge the task instead."""
+    task = _field_task(session, principal, task_id)
+    if verdict.confirmed:
+        transition_check = TaskStatus.CONFIRMED
+        check_transition(task.status, transition_check)
+        reason = None
+    else:
+        reason = check_rejection(task.status, verdict.reason_code, verdict.reason_text)
+        transition_check = TaskStatus.REJECTED
+    administrative = reason in ADMINISTRATIVE
+    if needs_photo and not administrative and not _has_photo(session, task.id):
+        raise InputError("a verdict needs at least one photo (POST /tasks/{id}/evidence first)")
+    text = None if verdict.confirmed else f"{verdict.reason_code}: {verdict.reason_text or ''}".strip(": ")
+    if reason is RejectReason.OUTSIDE_MY_AREA:
+        return _reroute(session, principal, task, verdict, text, where, tree, config, channels)
+    if reason is RejectReason.DUPLICATE:
+        if verdict.duplicate_of is None:
+            raise InputError("a 'duplicate' rejection needs duplicate_of (the task it duplicates)")
+        return merge(session, principal, task.id, verdict.duplicate_of, check_permission=False)
+    transition(session, task, transition_check, principal.name, "verdict", text, where.lon, where.lat)
+    task.verdict = transition_check.value
+    task.reason_code = None if verdict.confirmed else verdict.reason_code
+    task.reason_text = verdict.reason_text
+    incident = session.get_one(IncidentRow, task.incident_id)
+    if verdict.confirmed:
+        revise(session, incident, "Update", "confirmed on site")
+    else:
+        revise(session, incident, "Cancel", f"rejected on site: {verdict.reason_code}")
+        incident.status = "closed"
+    if reason is RejectReason.INDUSTRIAL_HEAT_SOURCE:
+        session.add(
+            HeatSourceProposal(
+                task_id=task.id,
+                incident_id=incident.id,
+                lon=where.lon if where.lon is not None else incident.lon,
+                lat=where.lat if where.lat is not None else incident.lat,
+                proposed_by=principal.name,
+                reason=verdict.reason_text,
+            )
+        )
+    return task
+
+
+def _has_photo(session: Session, task_id: int) -> bool:
+    return bool(
+        session.scalar(select(func.count()).select_from(TaskEvidence).where(TaskEvidence.task_id == task_id))
+    )
+
+
+def _reroute(
+    session: Session,
+    principal: Principal,
+    task: TaskRow,
+    verdict: VerdictIn,
+    text: str | None,
+    where: Where,
+    tree: GridTree,
+    config: PipelineConfig,
+    channels: tuple[str, ...],
+) -> TaskRow:
+    """'Not my area': to the cell the inspector names, else up to the parent for the township."""
+    target = verdict.reroute_to or tree[task.cell_code].parent_code
+    if target is None or target not in tree:
+        raise InputError(f"cannot re-route task {task.id}: unknown cell {target!r}")
+    transition(
+        session,
+        task,
+        TaskStatus.NEW,
+        principal.name,
+        "not_my_area",
+        text,
+        where.lon,
+        where.lat,
+        checked=False,
+    )
+    return _assign(session, task, target, principal.name, tree, config, channels)
+
+
+def handle(
+    session: Session, principal: Principal, task_id: int, note: str | None, where: Where = Where()
+) -> TaskRow:
+    """The fire is out / the source covered (处置完毕)."""
+    task = _field_task(session, principal, task_id)
+    return transition(session, task, TaskStatus.HANDLED, principal.name, "handle", note, where.lon, where.lat)
+
+
+def close(session: Session, principal: Principal, task_id: int, note: str | None = None) -> TaskRow:
+    """The township signs the task off (销号)."""
+    task = visible_task(session, principal, task_id)
+    _require(principal, Permission.REVIEW_TASKS)
+    transition(session, task, TaskStatus.CLOSED, principal.name, "close", note)
+    session.get_one(IncidentRow, task.incident_id).status = "closed"
+    return task
+
+
+def reassign(
+    session: Session,
+    principal: Principal,
+    task_id: int,
+    cell_code: str,
+    tree: GridTree,
+    config: PipelineConfig,
+    channels: tuple[str, ...] = ("log",),
+    note: str | None = None,
+) -> TaskRow:
+    """Send an open task to another cell's inspectors (back to ``new``, deadlines restart)."""
+    task = visible_task(session, principal, task_id)
+    _require(principal, Permission.REVIEW_TASKS)
+    check_reopen(task.status)
+    if cell_code not in tree or not principal.sees(tree.path(cell_code)):
+        raise NotFoundError(f"no cell {cell_code!r}")
+    transition(
+        session, task, TaskStatus.NEW, principal.name, "reassign", note or f"to {cell_code}", checked=False
+    )
+    return _assign(session, task, cell_code, principal.name, tree, config, channels)
+
+
+def _assign(
+    session: Session,
+    task: TaskRow,
+    cell_code: str,
+    actor: str,
+    tree: GridTree,
+    config: PipelineConfig,
+    channels: tuple[str, ...],
+) -> TaskRow:
+    from firegrid.services.tasks import set_deadlines
+
+    incident = session.get_one(IncidentRow, task.incident_id)
+    task.cell_code, task.cell_path = cell_code, tree.path(cell_code)
+    incident.cell_code, incident.cell_path = task.cell_code, task.cell_path
+    task.escalation_level, task.escalation_stage, task.escalated_at = 0, None, None
+    set_deadlines(task, task.source_kind, incident.hazard, config, utcnow())
+    session.execute(delete(TaskAssignee).where(TaskAssignee.task_id == task.id))
+    users = assignees_for(session, tree, cell_code)
+    session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
+    session.flush()
+    events = session.scalar(select(func.count()).select_from(TaskEvent).where(TaskEvent.task_id == task.id))
+    payload = task_payload(task, incident, tree, users, config.public_url) | {
+        "type": "task.reassigned",
+        "by": actor,
+    }
+    key = f"task:{task.id}:assigned:{cell_code}:{events}"  # one notification per assignment
+    notify(session, channels, key, "task.reassigned", payload, Audience(users, cell_code), tree)
+    return task
+
+
+def merge(
+    session: Session, principal: Principal, task_id: int, into_id: int, *, check_permission: bool = True
+) -> TaskRow:
+    """Close a duplicate into another open task: its detections join the other incident."""
+    task = visible_task(session, principal, task_id)
+    if check_permission:
+        _require(principal, Permission.REVIEW_TASKS)
+    target = visible_task(session, principal, into_id)
+    if target.id == task.id:
+        raise ConflictError("a task cannot be merged into itself")
+    check_reopen(task.status)
+    if target.status == TaskStatus.CLOSED:
+        raise ConflictError(f"task {into_id} is closed")
+    source_incident = session.get_one(IncidentRow, task.incident_id)
+    target_incident = session.get_one(IncidentRow, target.incident_id)
+    for detection in session.scalars(
+        select(DetectionRow).where(DetectionRow.incident_id == source_incident.id)
+    ):
+        detection.incident_id = target_incident.id
+    session.flush()
+    source_incident.status, source_incident.merged_into_id = "merged", target_incident.id
+    refresh(session, target_incident)
+    revise(session, source_incident, "Cancel", f"merged into incident {target_incident.id}")
+    revise(session, target_incident, "Update", f"incident {source_incident.id} merged in")
+    task.merged_into_id = target.id
+    transition(
+        session,
+        task,
+        TaskStatus.CLOSED,
+        principal.name,
+        "merge",
+        f"duplicate of task {target.id}",
+        checked=False,
+    )
+    transition(
+        session,
+        target,
+        TaskStatus(target.status),
+        principal.name,
+        "merged_in",
+        f"task {task.id} merged in",
+        checked=False,
+    )
+    return task
