@@ -74,14 +74,17 @@ def create_task(
     """One task for a new routed incident, its assignees, a 'create' event and notifications."""
     assert incident.cell_code is not None and incident.cell_path is not None
     kind = incident.source_kinds.split(",")[0]
+    now = utcnow()
     task = TaskRow(
         incident_id=incident.id,
         cell_code=incident.cell_code,
         cell_path=incident.cell_path,
         source_kind=kind,
         status=TaskStatus.NEW.value,
+        created_at=now,
+        updated_at=now,
     )
-    set_deadlines(task, kind, incident.hazard, config, utcnow())
+    set_deadlines(task, kind, incident.hazard, config, now)
     session.add(task)
     session.flush()
     users = assignees_for(session, tree, incident.cell_code)
