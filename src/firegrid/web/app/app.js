@@ -134,7 +134,7 @@ async function taskView(id) {
         await Outbox.add({ url: `/tasks/${id}/evidence`, photo: file, name: file.name,
           fields: Object.assign({ taken_at: new Date().toISOString() }, position || {}) });
       }
-      setTimeout(() => taskView(id), 300);
+      taskView(id);
     };
     const label = document.createElement("label");
     label.className = "secondary"; label.textContent = t("photo"); label.appendChild(input);
@@ -167,7 +167,7 @@ async function verdict(id, body, task) {
     alert(t("need_photo")); return;
   }
   await Outbox.add({ url: `/tasks/${id}/verdict`, json: Object.assign(here(), body) });
-  setTimeout(() => taskView(id), 300);
+  taskView(id);
 }
 
 let map = null;

@@ -4,7 +4,7 @@
 "use strict";
 const Outbox = (() => {
   const DB = "firegrid", STORE = "outbox";
-  let busy = false, delay = 2000, listeners = [];
+  let running = Promise.resolve(), delay = 2000, listeners = [];
 
   function open() {
     return new Promise((resolve, reject) => {
@@ -29,7 +29,7 @@ const Outbox = (() => {
   async function add(action) {
     await tx("readwrite", (s) => s.add(Object.assign({ at: new Date().toISOString() }, action)));
     notify();
-    flush();
+    return flush();   // resolves once the queue was tried (the action may still wait if offline)
   }
 
   async function send(item) {
@@ -46,9 +46,12 @@ const Outbox = (() => {
     return fetch(item.url, { method: "POST", headers, body });
   }
 
-  async function flush() {
-    if (busy || !FG.token()) return;
-    busy = true;
+  function flush() {   // one pass at a time, in order
+    running = running.then(pass, pass);
+    return running;
+  }
+  async function pass() {
+    if (!FG.token()) return;
     try {
       for (const item of await all()) {
         let r;
@@ -58,7 +61,7 @@ const Outbox = (() => {
         if (!r.ok) report(item, (await r.json().catch(() => ({}))).detail || r.statusText);
         delay = 2000;
       }
-    } finally { busy = false; notify(); }
+    } finally { notify(); }
   }
   function schedule() { setTimeout(flush, delay); delay = Math.min(delay * 2, 60000); }
   function report(item, detail) { for (const l of listeners) l({ type: "refused", item, detail }); }

@@ -6,6 +6,7 @@ const T = {
   from: { zh: "自", en: "from" }, to: { zh: "至", en: "to" },
   bulletin: { zh: "日报时段(17:00)", en: "bulletin day (17:00)" }, week: { zh: "近7天", en: "7 days" },
   season: { zh: "本季", en: "season" }, all: { zh: "全部类型", en: "all hazards" },
+  everything: { zh: "全部时间", en: "all time" },
   fire: { zh: "火点", en: "fire" }, dust: { zh: "扬尘", en: "dust" }, site_compliance: { zh: "工地监控", en: "sites" },
   township: { zh: "乡镇", en: "townships" }, village: { zh: "村", en: "villages" },
   raw: { zh: "查实数", en: "confirmed" }, per_area: { zh: "每百平方公里", en: "per 100 km²" },
@@ -49,7 +50,8 @@ function setRange(kind) {
     until = new Date(now); until.setHours(17, 0, 0, 0); if (until < now) until.setDate(until.getDate() + 1);
     since = new Date(until); since.setDate(since.getDate() - 1);
   } else if (kind === "week") { until = now; since = new Date(now.getTime() - 7 * 86400000); }
-  else { until = now; since = new Date(now.getFullYear(), Math.floor(now.getMonth() / 3) * 3, 1); }
+  else if (kind === "season") { until = now; since = new Date(now.getFullYear(), Math.floor(now.getMonth() / 3) * 3, 1); }
+  else { f.since.value = ""; f.until.value = ""; return; }
   f.since.value = localInput(since); f.until.value = localInput(until);
 }
 function query() {
@@ -63,7 +65,7 @@ function query() {
 
 function ensureMap() {
   if (state.map) return;
-  state.map = L.map("map", { attributionControl: false, preferCanvas: true }).setView([38.5, 112.6], 8);
+  state.map = L.map("map", { attributionControl: false }).setView([38.5, 112.6], 8);
   const legend = L.control({ position: "bottomleft" });
   legend.onAdd = () => { const d = L.DomUtil.create("div", "legend"); d.id = "legend"; return d; };
   legend.addTo(state.map);
@@ -170,5 +172,4 @@ document.getElementById("filters").onchange = () => { window.mapReady = false; l
 document.querySelectorAll("[data-range]").forEach((b) => { b.onclick = () => { setRange(b.dataset.range); window.mapReady = false; load(); }; });
 document.getElementById("lang").onclick = () => { FG.setLang(FG.state.lang === "zh" ? "en" : "zh"); start(); };
 document.getElementById("logout").onclick = () => { FG.logout(); start(); };
-setRange("season");
-start();
+start();  // no time filter at first: everything in the caller's area
