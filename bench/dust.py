@@ -2,7 +2,8 @@
 
 The tile holds the six bands the detector reads (B2 B3 B4 B8 B11 B12) as float32 arrays in
 memory: 61 x 61-pixel fields of vegetation, dry bare soil (``--bare``, 8 % by default: a
-spring farmland tile) and built-up (7 %, BSI just above 0: a prefilter candidate) with per-pixel noise, plus a few cloud blobs. ``bare_soil_s`` is ``scan_bare_soil``
+spring farmland tile) and built-up (7 %, BSI just above 0: a prefilter candidate) with
+per-pixel noise, plus a few cloud blobs. ``bare_soil_s`` is ``scan_bare_soil``
 over the in-memory scene (sample histograms, prefilter, graph on candidates, thresholds,
 patches with geodesic area); ``memory_pass_s`` is one numpy pass over the same six arrays
 (``np.multiply(band, 1, out=buf)`` each). Last line: JSON with ``ratio``.
@@ -41,7 +42,7 @@ def make_tile(size: int, seed: int, bare: float = 0.08) -> tuple[dict[str, np.nd
     per_pixel = np.repeat(np.repeat(classes, FIELD, axis=0), FIELD, axis=1)[:size, :size]
     clouds = np.zeros((size, size), bool)
     for _ in range(6):
-        r, c, radius = rng.integers(0, size, 2).tolist() + [int(rng.integers(100, 400))]
+        r, c, radius = [*rng.integers(0, size, 2).tolist(), int(rng.integers(100, 400))]
         clouds[max(0, r - radius) : r + radius, max(0, c - radius) : c + radius] = True
     bands = {}
     for name, values in SPECTRA.items():
@@ -102,9 +103,10 @@ def main() -> None:
     soil_s = float(np.median(times))
     pass_s = memory_pass(list(bands.values()))
     area = sum(p.area_m2 for p in result.patches)
+    implanted_ha = bare_fields * FIELD**2 * 100 / 1e4
     print(
         f"bare-soil pass over {args.size}^2 x 6 bands: {soil_s:.2f} s; {len(result.patches)} patches, "
-        f"{area / 1e4:.0f} ha ({bare_fields} bare fields implanted, {bare_fields * FIELD**2 * 100 / 1e4:.0f} ha); "
+        f"{area / 1e4:.0f} ha ({bare_fields} bare fields, {implanted_ha:.0f} ha implanted); "
         f"thresholds {result.thresholds.as_dict()}; cloud {result.fractions['cloud']:.1%}"
     )
     print(f"memory pass over the 6 bands: {pass_s:.3f} s")

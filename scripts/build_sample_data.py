@@ -220,7 +220,9 @@ def main() -> None:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    (args.out / "xinzhou_sample_sites.geojson").write_text(json.dumps(build_sites(), ensure_ascii=False, indent=1))
+    (args.out / "xinzhou_sample_sites.geojson").write_text(
+        json.dumps(build_sites(), ensure_ascii=False, indent=1)
+    )
     levels = {
         lvl: sum(f["properties"]["level"] == lvl for f in grid["features"])
         for lvl in ("city", "county", "township", "village")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,6 +20,8 @@ from firegrid.store.tables import User
 from firegrid.worker.app import TaskQueue
 from firegrid.worker.context import Runtime
 
+PRINCIPAL_TTL_S = 30.0  # a disabled user or changed cells take effect within this
+
 
 @dataclass
 class AppState:
@@ -26,6 +29,19 @@ class AppState:
 
     runtime: Runtime
     queue: TaskQueue
+    jwt_key: str = ""
+    principals: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+
+    def cached_principal(self, token: str) -> Principal | None:
+        """A principal resolved for this token in the last ``PRINCIPAL_TTL_S`` seconds."""
+        hit = self.principals.get(token)
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < PRINCIPAL_TTL_S else None
+
+    def remember(self, token: str, principal: Principal) -> None:
+        """Keep a resolved principal (bounded)."""
+        if len(self.principals) > 4096:
+            self.principals.clear()
+        self.principals[token] = (time.monotonic(), principal)
 
 
 def get_state(request: Request) -> AppState:
@@ -64,11 +80,18 @@ def get_principal(
         return principal_for_api_key(session, api_key)
     if not token:
         raise AuthError("not authenticated")
-    claims = credentials.decode_token(token, state.runtime.settings.jwt_key())
+    claims = credentials.decode_token(
+        token, state.jwt_key or state.runtime.settings.jwt_key()
+    )  # checks expiry
+    cached = state.cached_principal(token)
+    if cached is not None:
+        return cached
     user = session.scalars(select(User).where(User.username == claims.get("sub"))).first()
     if user is None or not user.is_active:
         raise AuthError("unknown or disabled user")
-    return principal_for_user(session, user)
+    principal = principal_for_user(session, user)
+    state.remember(token, principal)
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

@@ -73,11 +73,14 @@ def serve(
             "--worker/--no-worker", help="start an embedded worker (default: yes with the embedded broker)"
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes (settings come from the environment)")
+    ] = 1,
 ) -> None:
     """Run the API (and, on the embedded default, a worker with the scheduler)."""
     from firegrid.cli.serve import run_service
 
-    run_service(common.settings(), host, port, worker)
+    run_service(common.settings(), host, port, worker, workers)
 
 
 @app.command("worker")

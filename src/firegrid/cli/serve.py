@@ -62,8 +62,13 @@ def _load_registries(settings: Settings, engine: Engine) -> None:
             log.info("cameras from %s: %s", settings.cameras.cameras_file, ids)
 
 
-def run_service(settings: Settings, host: str | None, port: int | None, worker: bool | None) -> None:
-    """Migrate, start the embedded worker when wanted, serve the API until interrupted."""
+def run_service(
+    settings: Settings, host: str | None, port: int | None, worker: bool | None, workers: int = 1
+) -> None:
+    """Migrate, start the embedded worker when wanted, serve the API until interrupted.
+
+    ``workers`` > 1 runs that many uvicorn processes (each builds its app from the environment).
+    """
     from firegrid.api.app import create_app
 
     engine = make_engine(settings.db_url)
@@ -76,7 +81,17 @@ def run_service(settings: Settings, host: str | None, port: int | None, worker: 
     host, port = host or settings.host, port or settings.port
     print(f"firegrid is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)  # noqa: T201
     try:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+        if workers > 1:
+            uvicorn.run(
+                "firegrid.api.app:create_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level=settings.log_level.lower(),
+            )
+        else:
+            uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
     finally:
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)

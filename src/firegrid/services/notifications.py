@@ -78,7 +78,9 @@ def notify(
             messages.append((channel, ",".join(names) or f"cell:{audience.cell_code}", payload))
         elif channel == "webpush":  # only people whose phone subscribed
             subscribed = _subscribed(session, audience.users)
-            messages += [(channel, f"user:{u.username}", payload) for u in audience.users if u.id in subscribed]
+            messages += [
+                (channel, f"user:{u.username}", payload) for u in audience.users if u.id in subscribed
+            ]
         elif channel in ROBOT_KINDS:
             for robot in robots_for(session, tree, audience.cell_code, channel):
                 messages.append((channel, f"robot:{robot.id}", payload | {"mention_mobiles": mobiles}))

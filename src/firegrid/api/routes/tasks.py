@@ -37,8 +37,8 @@ from firegrid.worker.context import Runtime
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 
-def _place(runtime: Runtime, session: SessionDep, code: str | None) -> str:
-    grid = runtime.grids.get(session)
+def _place(runtime: Runtime, session: SessionDep, code: str | None, grid: ActiveGrid | None = None) -> str:
+    grid = grid or runtime.grids.get(session)
     if grid is None or code is None or code not in grid.tree:
         return ""
     return " / ".join(c.name for c in grid.tree.ancestors(code)[1:])
@@ -75,6 +75,7 @@ def my_tasks(
     if principal.user_id is None:
         raise InputError("API keys have no assigned tasks; use GET /tasks")
     now = utcnow()
+    grid = state.runtime.grids.get(session)  # once per request
     cards = []
     for task, incident in queries.cards_of_user(session, principal.user_id, status, include_done=done):
         owed = stage(task)
@@ -85,7 +86,7 @@ def my_tasks(
                 hazard=incident.hazard,
                 lon=incident.lon,
                 lat=incident.lat,
-                place=_place(state.runtime, session, task.cell_code),
+                place=_place(state.runtime, session, task.cell_code, grid),
                 next_deadline=deadline,
                 overdue=deadline is not None and deadline < now,
             )
