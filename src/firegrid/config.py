@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from firegrid.detect.dust.params import DustParams
 from firegrid.errors import ConfigError
+from firegrid.landuse import LandUseClasses
 from firegrid.sites.compliance import ComplianceRule
 from firegrid.types import Hazard, SourceKind
 
@@ -54,12 +55,46 @@ def _default_hazard_cluster_rules() -> dict[Hazard, ClusterRule]:
     }
 
 
+def _default_pair_windows() -> dict[str, float]:
+    return {
+        "satellite_product+satellite_scene": 6,
+        "camera+satellite_product": 3,
+        "camera+satellite_scene": 3,
+        "drone+satellite_product": 12,
+        "drone+satellite_scene": 12,
+        "camera+drone": 6,
+        "camera+manual": 24,
+        "drone+manual": 24,
+        "manual+satellite_product": 24,
+        "manual+satellite_scene": 24,
+    }
+
+
 class ClusterConfig(BaseModel):
     """Clustering rules per source kind (activefires-pp: 0.8 km / 6 h for satellite points);
-    hazards other than fire have their own rule whatever the source."""
+    hazards other than fire have their own rule whatever the source. ``pair_windows_h``: how far
+    apart in time two detections of *different* kinds may be when their footprints intersect
+    (keys "kind_a+kind_b", alphabetical; others: ``cross_window_h``)."""
 
     rules: dict[SourceKind, ClusterRule] = Field(default_factory=_default_cluster_rules)
     hazard_rules: dict[Hazard, ClusterRule] = Field(default_factory=_default_hazard_cluster_rules)
+    pair_windows_h: dict[str, float] = Field(default_factory=_default_pair_windows)
+    cross_window_h: float = Field(3.0, ge=0)
+
+    def pair_windows_s(self) -> list[list[float]]:
+        """Seconds per (kind code, kind code), codes in ``SourceKind`` order; same kind: its rule."""
+        kinds = list(SourceKind)
+        out = []
+        for a in kinds:
+            row = []
+            for b in kinds:
+                if a == b:
+                    row.append(self.rule(a.value).window_h * 3600.0)
+                else:
+                    key = "+".join(sorted((a.value, b.value)))
+                    row.append(self.pair_windows_h.get(key, self.cross_window_h) * 3600.0)
+            out.append(row)
+        return out
 
     def rule(self, kind: str, hazard: str = Hazard.FIRE.value) -> ClusterRule:
         """The rule for a hazard (if it has one) or a source kind (satellite-product rule if unknown)."""
@@ -159,6 +194,8 @@ class PipelineConfig(BaseModel):
     dust: DustPolicy = Field(default_factory=DustPolicy)
     escalation: EscalationConfig = Field(default_factory=EscalationConfig)
     public_url: str = "http://127.0.0.1:8000"  # links in notifications (the inspector app)
+    landcover: Path | None = None  # a land-cover GeoTIFF (e.g. ESA WorldCover) for land-use gating
+    landcover_classes: LandUseClasses = Field(default_factory=LandUseClasses)
 
     @property
     def zone(self) -> ZoneInfo:

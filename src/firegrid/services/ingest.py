@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select
@@ -25,11 +26,13 @@ from firegrid.detect.detections import Detections
 from firegrid.errors import InputError, NotFoundError
 from firegrid.firepoints import ParseResult, read_fire_points
 from firegrid.grid.routing import METHOD_NAMES, Routes
+from firegrid.incidents.footprints import footprint_of
+from firegrid.landuse import LandUse
 from firegrid.services import incidents as incident_service
 from firegrid.services.grid import ActiveGrid, GridCache
 from firegrid.services.heat_sources import suppression_index
 from firegrid.services.site_lookup import detection_shapes, site_index
-from firegrid.services.tasks import create_task
+from firegrid.services.tasks import create_task, task_updated
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, IngestJob, utcnow
 from firegrid.suppress.matching import spurious_mask
@@ -38,6 +41,7 @@ from firegrid.types import DetectionStatus, Hazard
 log = logging.getLogger(__name__)
 
 KEY_CHUNK = 900  # below SQLite's bound-parameter limit
+LOCATION_CHANGE_M = 100.0  # an incident that moves more than this tells its task's inspectors
 
 
 class IngestErrorItem(BaseModel):
@@ -81,6 +85,7 @@ class IngestContext:
     grids: GridCache
     channels: Sequence[str] = ("log",)
     progress: Callable[[int], None] | None = field(default=None, repr=False)
+    land_use: LandUse | None = None
 
 
 def create_job(
@@ -190,8 +195,11 @@ def _store(
     status, reason, heat_id = _suppress(session, detections, ctx.config)
     routes = grid.index.route(detections.lon, detections.lat) if grid else None
     rows = _rows(detections, keys, status, reason, heat_id, routes, grid, job_id)
-    for row, site_id in zip(rows, _sites(session, detections), strict=True):
+    uses = ctx.land_use.classify(detections) if ctx.land_use is not None else [None] * len(rows)
+    for row, site_id, use in zip(rows, _sites(session, detections), uses, strict=True):
         row["site_id"] = site_id
+        row["footprint_wkb"] = shapely.to_wkb(footprint_of(row))
+        row["land_use"] = use
     summary.warnings += _disagreements(detections, routes, grid, label)
     ids = _insert(session, rows)
     summary.new = len(ids)
@@ -204,12 +212,15 @@ def _store(
                 select(DetectionRow).where(DetectionRow.id.in_(routed_ids)).order_by(DetectionRow.id)
             )
         )
-        created = incident_service.attach(session, routed, ctx.config.cluster)
-        summary.incidents_new = len(created)
-        for incident in created:
+        attached = incident_service.attach(session, routed, ctx.config.cluster)
+        summary.incidents_new = len(attached.created)
+        for incident in attached.created:
             if incident.cell_code is not None:
                 create_task(session, incident, grid.tree, ctx.config, ctx.channels)
                 summary.tasks_new += 1
+        for incident, moved_m, added in attached.updated:  # the open task is updated, not duplicated
+            if moved_m > LOCATION_CHANGE_M or added:
+                task_updated(session, incident, moved_m, added, grid.tree, ctx.config, ctx.channels)
     if job_id is not None:
         _mark_done(session, job_id, summary)
     log.info("ingested %s: %s", label, summary.model_dump(exclude={"errors", "warnings"}))

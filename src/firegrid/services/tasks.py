@@ -201,3 +201,45 @@ def mark_dispatched(session: Session, task_id: int) -> None:
     task = session.get(TaskRow, task_id)
     if task is not None and task.status == TaskStatus.NEW.value:
         transition(session, task, TaskStatus.DISPATCHED, "firegrid", "dispatch")
+
+
+def task_updated(
+    session: Session,
+    incident: IncidentRow,
+    moved_m: float,
+    added: Sequence[str],
+    tree: GridTree,
+    config: PipelineConfig,
+    channels: Sequence[str],
+) -> None:
+    """New evidence moved an open incident or added a source: tell the task's people (audited)."""
+    task = session.scalar(select(TaskRow).where(TaskRow.incident_id == incident.id))
+    if task is None or task.status in (TaskStatus.CLOSED, TaskStatus.REJECTED):
+        return
+    users = list(
+        session.scalars(
+            select(User)
+            .join(TaskAssignee, TaskAssignee.user_id == User.id)
+            .where(TaskAssignee.task_id == task.id)
+        )
+    )
+    what = (f"新证据: {', '.join(added)}; " if added else "") + (
+        f"位置更新 {moved_m:.0f} m" if moved_m > 1 else ""
+    )
+    session.add(
+        TaskEvent(
+            task_id=task.id,
+            actor="firegrid",
+            action="update",
+            from_status=task.status,
+            to_status=task.status,
+            reason=what,
+        )
+    )
+    payload = task_payload(task, incident, tree, users, config.public_url) | {
+        "type": "task.updated",
+        "title": f"任务更新 #{task.id}",
+    }
+    payload["text"] = what + " — " + payload["text"]
+    key = f"task:{task.id}:updated:{incident.revision}"
+    notify(session, channels, key, "task.updated", payload, Audience(users, task.cell_code), tree)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from firegrid.config import Settings
+from firegrid.landuse import LandUse
 from firegrid.notify.channels import Channel, LogChannel, WebhookChannel
 from firegrid.notify.robots import DingTalkChannel, WeComChannel
 from firegrid.notify.sms import SmsChannel
@@ -40,11 +41,14 @@ class Runtime:
     grids: GridCache
     channels: dict[str, Channel]
     http: httpx.Client = field(default_factory=lambda: httpx.Client(follow_redirects=True))
+    land_use: LandUse | None = None
 
     @property
     def ingest(self) -> IngestContext:
         """The pipeline context."""
-        return IngestContext(self.sessions, self.settings.pipeline, self.grids, tuple(self.channels))
+        return IngestContext(
+            self.sessions, self.settings.pipeline, self.grids, tuple(self.channels), land_use=self.land_use
+        )
 
     @property
     def scan(self) -> ScanContext:
@@ -116,12 +120,14 @@ def build_runtime(settings: Settings) -> Runtime:
     """A fresh runtime for this process."""
     engine = make_engine(settings.db_url)
     sessions = session_factory(engine)
+    pipeline = settings.pipeline
     return Runtime(
         settings,
         engine,
         sessions,
-        GridCache(settings.pipeline.route_buffer_m),
+        GridCache(pipeline.route_buffer_m),
         build_channels(settings, sessions),
+        land_use=LandUse(pipeline.landcover, pipeline.landcover_classes) if pipeline.landcover else None,
     )
 
 

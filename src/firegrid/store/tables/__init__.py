@@ -2,13 +2,14 @@
 
 from firegrid.store.tables.base import Base, UTCDateTime, utcnow
 from firegrid.store.tables.cameras import CameraEvent, CameraRow
-from firegrid.store.tables.grid import GridCellRow, GridVersion, HeatSourceRow
+from firegrid.store.tables.grid import GridCellRow, GridVersion, HeatMaskCandidate, HeatSourceRow
 from firegrid.store.tables.jobs import IngestJob, JobColumns, SceneJob, SceneWindow
 from firegrid.store.tables.notify import HeatSourceProposal, NotifyRobot, PushSubscription, RateBucket
 from firegrid.store.tables.people import ApiKey, User, UserCell
 from firegrid.store.tables.pipeline import (
     DeliveryAttempt,
     DetectionRow,
+    IncidentChange,
     IncidentRevision,
     IncidentRow,
     OutboxMessage,
@@ -29,8 +30,10 @@ __all__ = [
     "DetectionRow",
     "GridCellRow",
     "GridVersion",
+    "HeatMaskCandidate",
     "HeatSourceProposal",
     "HeatSourceRow",
+    "IncidentChange",
     "IncidentRevision",
     "IncidentRow",
     "IngestJob",

@@ -74,3 +74,29 @@ class HeatSourceRow(Base):
     geom_wkb: Mapped[bytes] = mapped_column(LargeBinary)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HeatMaskCandidate(Base):
+    """A group of grid cells with persistent detections, for an operator to accept or reject."""
+
+    __tablename__ = "heat_mask_candidates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="proposed", index=True)  # accepted, rejected
+    geom_wkb: Mapped[bytes] = mapped_column(LargeBinary)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    detections: Mapped[int] = mapped_column(Integer)
+    days: Mapped[int] = mapped_column(Integer)
+    night_overpasses: Mapped[int] = mapped_column(Integer)
+    outside_harvest_days: Mapped[int] = mapped_column(Integer)
+    proposals: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    first_seen: Mapped[datetime] = mapped_column()
+    last_seen: Mapped[datetime] = mapped_column()
+    heat_source_id: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

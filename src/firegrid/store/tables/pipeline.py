@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
 )
@@ -61,6 +62,8 @@ class DetectionRow(Base):
     route_distance_m: Mapped[float | None] = mapped_column(Float)
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
     site_id: Mapped[str | None] = mapped_column(String(64), index=True)  # a construction site it lies in
+    footprint_wkb: Mapped[bytes | None] = mapped_column(LargeBinary)  # WGS84: pixel, cone, box, GPS circle
+    land_use: Mapped[str | None] = mapped_column(String(24))  # cropland, other_vegetation, built_up, ...
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -86,6 +89,8 @@ class IncidentRow(Base):
     cell_path: Mapped[str | None] = mapped_column(String(400), index=True)
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # CAP updates
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
+    confidence: Mapped[float | None] = mapped_column(Float)  # combined over independent sources
+    land_use: Mapped[str | None] = mapped_column(String(24))  # straw_burning, other_vegetation, built_up
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -101,6 +106,22 @@ class IncidentRevision(Base):
     msg_type: Mapped[str] = mapped_column(String(16))  # Alert, Update, Cancel
     reason: Mapped[str] = mapped_column(String(300))
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IncidentChange(Base):
+    """A merge of two incidents or a split of one, with what moved: undone by moving it back."""
+
+    __tablename__ = "incident_changes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # merge, split
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)  # kept / original
+    other_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))  # merged away / split off
+    detection_ids: Mapped[list[int]] = mapped_column(JSON)
+    other_task_status: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(300))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column()
 
 
 class TaskRow(Base):
