@@ -40,7 +40,7 @@ def _default_cluster_rules() -> dict[SourceKind, ClusterRule]:
     return {
         SourceKind.SATELLITE_PRODUCT: ClusterRule(radius_m=800, window_h=6, pixel_scale=1.5),
         SourceKind.SATELLITE_SCENE: ClusterRule(radius_m=800, window_h=6, pixel_scale=1.5),
-        SourceKind.CAMERA: ClusterRule(radius_m=2000, window_h=2, pixel_scale=0),
+        SourceKind.CAMERA: ClusterRule(radius_m=300, window_h=2, pixel_scale=0),  # cones fuse the rest
         SourceKind.DRONE: ClusterRule(radius_m=500, window_h=6, pixel_scale=0),
         SourceKind.MANUAL: ClusterRule(radius_m=300, window_h=24, pixel_scale=0),
     }
@@ -80,6 +80,7 @@ class ClusterConfig(BaseModel):
     hazard_rules: dict[Hazard, ClusterRule] = Field(default_factory=_default_hazard_cluster_rules)
     pair_windows_h: dict[str, float] = Field(default_factory=_default_pair_windows)
     cross_window_h: float = Field(3.0, ge=0)
+    split_m: float = Field(500.0, gt=0)  # precise fixes (GPS, drone, triangulation) farther apart: two fires
 
     def pair_windows_s(self) -> list[list[float]]:
         """Seconds per (kind code, kind code), codes in ``SourceKind`` order; same kind: its rule."""

@@ -41,6 +41,7 @@ def render_bulletin(data: dict[str, Any], png: bytes) -> str:
                 "name",
                 "pushed",
                 "confirmed",
+                "straw_burning",
                 "rejected",
                 "confirmation_rate",
                 "median_verify_min",
@@ -67,7 +68,7 @@ img{{max-width:100%;border:1px solid #ddd}}
 <span>查否 {t["rejected"]}</span>
 <span>查实率 {rate}</span><span>逾期 {t["overdue"]}</span></p>
 <h2>乡镇排名</h2>
-<table><tr><th>名次</th><th>县(市、区)</th><th>乡镇</th><th>推送</th><th>查实</th><th>查否</th><th>查实率</th>
+<table><tr><th>名次</th><th>县(市、区)</th><th>乡镇</th><th>推送</th><th>查实</th><th>秸秆焚烧</th><th>查否</th><th>查实率</th>
 <th>核查用时中位数(分)</th><th>逾期</th><th>首个火点</th></tr>{rows}</table>
 <h2>分布图</h2>
 <img alt="map" src="data:image/png;base64,{image}">

@@ -101,6 +101,9 @@ class IncidentOut(BaseModel):
     hazard: str
     site_id: str | None = None
     revision: int = 1
+    confidence: float | None = None
+    land_use: str | None = None
+    merged_into_id: int | None = None
     source_kinds: str
     lon: float
     lat: float
@@ -188,13 +191,31 @@ class EvidenceOut(BaseModel):
     url: str = ""
 
 
+class TimelineItem(BaseModel):
+    """One detection of the task's incident: who saw what, when, where."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    source_kind: str
+    sensor: str
+    platform: str
+    observed_at: datetime
+    lon: float
+    lat: float
+    footprint_m: float | None
+    confidence: float | None
+    detector: str
+    land_use: str | None = None
+
+
 class TaskDetail(TaskOut):
-    """A task with its incident, assignees, audit trail and evidence."""
+    """A task with its incident, assignees, audit trail, evidence photos and detection timeline."""
 
     incident: IncidentOut
     assignees: list[str]
     events: list[TaskEventOut]
     evidence: list[EvidenceOut] = []
+    timeline: list[TimelineItem] = []
     place: str = ""
 
 

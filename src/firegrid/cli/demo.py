@@ -87,11 +87,11 @@ def _notes(rt: Runtime, summary: IngestSummary) -> list[str]:
     counts = summary.model_dump(exclude={"errors", "warnings"})
     return [
         f"sample fire points: {counts}",
-        f"log in at /docs (Authorize) with password '{DEMO_PASSWORD}' as:",
+        f"open /app/ (inspector), /map/ (township map) or /docs (API), password '{DEMO_PASSWORD}', as:",
         "  admin                      everything",
         "  op-140902                  county operator of 忻府区 (ingest, heat sources, unrouted points)",
         "  rev-140902001              township reviewer of 秀容街道",
-        f"  insp-<village code>        an inspector; {first} has a task: GET /tasks/mine",
+        f"  insp-<village code>        an inspector; {first} has a task (in /app/, or GET /tasks/mine)",
         "construction sites and the 5000 m2 video rule: GET /sites/compliance (`firegrid sites compliance`)",
         "sources and their health: GET /sources (FIRMS needs FIREGRID_FIRMS__MAP_KEY; drop files into "
         f"{rt.settings.home / 'inbox'})",

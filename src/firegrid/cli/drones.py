@@ -151,5 +151,7 @@ def _detections(result: dict[str, Any], detector: ObjectModel) -> Detections:
         source_row=list(range(1, len(located) + 1)),
         detector=detector.name,
         detector_version=detector.describe()["version"],
-        attrs=[{"box": b} for b, _ in located],
+        attrs=[
+            {"box": b} | ({"footprint": g["footprint"]} if g.get("footprint") else {}) for b, g in located
+        ],
     )

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -79,14 +80,19 @@ def _geotiff(path: Path) -> DroneImage:
     return DroneImage(path, image, georef, None, None)
 
 
-def ground_points(image: DroneImage, boxes: Boxes) -> list[dict[str, float] | None]:
-    """Lon/lat of each box's centre (None where unknown)."""
+def ground_points(image: DroneImage, boxes: Boxes) -> list[dict[str, Any] | None]:
+    """Lon/lat of each box's centre and the box's ground quadrilateral (None where unknown)."""
     if image.georef is None or not len(boxes):
         return [None] * len(boxes)
-    cx = (boxes.xyxy[:, 0] + boxes.xyxy[:, 2]).astype(np.float64) / 2
-    cy = (boxes.xyxy[:, 1] + boxes.xyxy[:, 3]).astype(np.float64) / 2
-    lon, lat = image.georef(cx, cy)
-    return [
-        None if not np.isfinite(a) else {"lon": round(float(a), 7), "lat": round(float(b), 7)}
-        for a, b in zip(lon, lat, strict=True)
-    ]
+    x1, y1, x2, y2 = (boxes.xyxy[:, k].astype(np.float64) for k in range(4))
+    lon, lat = image.georef((x1 + x2) / 2, (y1 + y2) / 2)
+    corners = [image.georef(x, y) for x, y in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))]
+    out: list[dict[str, Any] | None] = []
+    for k, (a, b) in enumerate(zip(lon, lat, strict=True)):
+        if not np.isfinite(a):
+            out.append(None)
+            continue
+        ring = [[round(float(c[0][k]), 7), round(float(c[1][k]), 7)] for c in corners]
+        quad = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]} if np.all(np.isfinite(ring)) else None
+        out.append({"lon": round(float(a), 7), "lat": round(float(b), 7), "footprint": quad})
+    return out

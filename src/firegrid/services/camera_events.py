@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from firegrid.cameras.temporal import Confirmation
 from firegrid.cameras.triangulate import Fix, Ray, triangulate
 from firegrid.detect.detections import Detections
 from firegrid.detect.objects.model import ObjectModel
+from firegrid.incidents.footprints import camera_footprint
 from firegrid.services.ingest import IngestContext, ingest_detections
 from firegrid.store.db import transaction
 from firegrid.store.tables import CameraEvent, CameraRow, SiteRow
@@ -192,6 +194,21 @@ def _detection(
                 "ground_distance_m": round(ground.distance_m, 1),
                 "box": event.box,
                 "site_id": camera.site_id,
+                "camera_lon": camera.lon,
+                "camera_lat": camera.lat,
+                "footprint": shapely.geometry.mapping(
+                    camera_footprint(
+                        camera.lon,
+                        camera.lat,
+                        bearing.azimuth_deg,
+                        camera.azimuth_sigma_deg,
+                        ground.distance_m,
+                        ground.uncertainty_m,
+                        event.locate_method,
+                        event.lon,
+                        event.lat,
+                    )
+                ),
             }
         ],
     )

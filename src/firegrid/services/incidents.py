@@ -3,63 +3,31 @@ confidence, and merges / splits that can be undone."""
 
 from __future__ import annotations
 
-import math
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 import shapely
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firegrid import geo
 from firegrid.config import ClusterConfig
 from firegrid.incidents.clustering import ClusterPoints, assign
+from firegrid.services.incident_changes import merge_incidents, separate_fires
+from firegrid.services.incident_state import refresh, revise
 from firegrid.store.tables import (
     DetectionRow,
     IncidentChange,
-    IncidentRevision,
     IncidentRow,
-    TaskEvent,
-    TaskRow,
     utcnow,
 )
 from firegrid.types import Hazard, SourceKind
 
 HAZARD_GROUPS = {hazard.value: code for code, hazard in enumerate(Hazard)}
 KIND_CODES = {kind.value: code for code, kind in enumerate(SourceKind)}
-
-
-def location_rank(row: DetectionRow) -> int:
-    """Where the best location comes from: inspector GPS > drone > camera triangulation >
-    single camera bearing on the ground > Landsat/Sentinel-2 pixel > VIIRS > MODIS (and others)."""
-    kind, sensor = row.source_kind, (row.sensor or "").upper()
-    if kind == SourceKind.MANUAL:
-        return 0
-    if kind == SourceKind.DRONE:
-        return 1
-    if kind == SourceKind.CAMERA:
-        return 2 if (row.attrs or {}).get("locate_method") == "triangulated" else 3
-    if kind == SourceKind.SATELLITE_SCENE:
-        return 4
-    if kind == SourceKind.SATELLITE_PRODUCT:
-        return 5 if "VIIRS" in sensor else 6
-    return 7
-
-
-def combined_confidence(rows: Sequence[DetectionRow]) -> float | None:
-    """1 - prod(1 - c) over independent sources (the best confidence of each source kind)."""
-    best: dict[str, float] = {}
-    for row in rows:
-        if row.confidence is not None and not math.isnan(row.confidence):
-            best[row.source_kind] = max(best.get(row.source_kind, 0.0), min(1.0, row.confidence))
-    if not best:
-        return None
-    miss = 1.0
-    for value in best.values():
-        miss *= 1.0 - value
-    return round(1.0 - miss, 4)
 
 
 def _footprints(rows: Sequence[DetectionRow]) -> list[shapely.Geometry]:
@@ -117,6 +85,7 @@ class Attached:
     created: list[IncidentRow] = field(default_factory=list)
     updated: list[tuple[IncidentRow, float, list[str]]] = field(default_factory=list)
     merged: list[IncidentChange] = field(default_factory=list)
+    split: list[IncidentRow] = field(default_factory=list)  # new incidents cut from one (need tasks)
 
 
 def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig) -> Attached:
@@ -175,6 +144,8 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
         revise(session, incident, "Update", "new evidence" + (f" from {', '.join(added)}" if added else ""))
         out.updated.append((incident, moved, added))
     out.created = list(created.values())
+    for incident in [*out.created, *(u[0] for u in out.updated)]:
+        out.split += separate_fires(session, incident, config.split_m)
     return out
 
 
@@ -188,183 +159,48 @@ def _no_points() -> ClusterPoints:
     return ClusterPoints(empty, empty, empty, empty, empty, np.empty(0, np.int64), np.empty(0, np.int64), [])
 
 
-def revise(session: Session, incident: IncidentRow, msg_type: str, reason: str) -> IncidentRevision:
-    """Record a material change (one CAP message: Alert first, then Update or Cancel)."""
-    last = session.scalar(
-        select(func.max(IncidentRevision.revision)).where(IncidentRevision.incident_id == incident.id)
-    )
-    incident.revision = (last or 0) + 1
-    revision = IncidentRevision(
+INSPECTOR_ACCURACY_M = 30.0
+
+
+def add_inspector_fix(
+    session: Session,
+    incident: IncidentRow,
+    lon: float,
+    lat: float,
+    username: str,
+    accuracy_m: float | None = None,
+) -> DetectionRow:
+    """The inspector's position at the verdict, as a detection (it ranks first for the location)."""
+    now = utcnow()
+    radius = accuracy_m or INSPECTOR_ACCURACY_M
+    key = hashlib.sha256(f"inspector|{incident.id}|{username}|{now.isoformat()}".encode()).hexdigest()[:40]
+    row = DetectionRow(
+        dedup_key=key,
+        hazard=incident.hazard,
+        source_kind=SourceKind.MANUAL.value,
+        sensor="inspector",
+        platform=username,
+        product=f"incident {incident.id}",
+        observed_at=now,
+        lon=lon,
+        lat=lat,
+        footprint_m=2 * radius,
+        confidence=1.0,
+        daynight="",
+        attrs={"verdict": "confirmed"},
+        source_file="inspector app",
+        source_row=0,
+        detector="inspector",
+        detector_version="1",
+        status="routed",
+        cell_code=incident.cell_code,
+        cell_path=incident.cell_path,
+        route_method="inspector",
         incident_id=incident.id,
-        revision=incident.revision,
-        msg_type=msg_type,
-        reason=reason[:300],
-        at=utcnow(),
+        site_id=incident.site_id,
+        footprint_wkb=shapely.to_wkb(geo.circle(lon, lat, radius, 24)),
     )
-    session.add(revision)
+    session.add(row)
     session.flush()
-    return revision
-
-
-def refresh(session: Session, incident: IncidentRow) -> None:
-    """Recompute an incident's extent, counts, combined confidence and best location."""
-    rows = list(session.scalars(select(DetectionRow).where(DetectionRow.incident_id == incident.id)))
-    if not rows:
-        return
-    times = [r.observed_at for r in rows]
-    incident.first_seen, incident.last_seen, incident.n_detections = min(times), max(times), len(rows)
-    frps = [r.frp for r in rows if r.frp is not None]
-    confidences = [r.confidence for r in rows if r.confidence is not None]
-    incident.max_frp = max(frps) if frps else None
-    incident.max_confidence = max(confidences) if confidences else None
-    incident.confidence = combined_confidence(rows)
-    incident.source_kinds = ",".join(sorted({r.source_kind for r in rows}))
-    routed = [r for r in rows if r.status == "routed"] or rows
-    best = min(
-        routed,
-        key=lambda r: (
-            location_rank(r),
-            r.footprint_m if r.footprint_m is not None else math.inf,
-            -(r.confidence or 0.0),
-            -(r.frp or 0.0),
-            r.id,
-        ),
-    )
-    incident.lon, incident.lat, incident.location_detection_id = best.lon, best.lat, best.id
-    if best.cell_code is not None:
-        incident.cell_code, incident.cell_path = best.cell_code, best.cell_path
-    uses = [r.land_use for r in rows if r.land_use]
-    incident.land_use = max(set(uses), key=uses.count) if uses else None
-    incident.updated_at = utcnow()
-
-
-def merge_incidents(session: Session, keep_id: int, gone_id: int, actor: str, reason: str) -> IncidentChange:
-    """Move every detection of ``gone_id`` into ``keep_id``; the merged incident's task is closed
-    (audited) and the change recorded, so ``undo_change`` can put everything back."""
-    keep, gone = session.get_one(IncidentRow, keep_id), session.get_one(IncidentRow, gone_id)
-    moved = list(session.scalars(select(DetectionRow).where(DetectionRow.incident_id == gone.id)))
-    for detection in moved:
-        detection.incident_id = keep.id
-    session.flush()
-    keep_task = session.scalar(select(TaskRow).where(TaskRow.incident_id == keep.id))
-    gone_task = session.scalar(select(TaskRow).where(TaskRow.incident_id == gone.id))
-    change = IncidentChange(
-        kind="merge",
-        incident_id=keep.id,
-        other_id=gone.id,
-        detection_ids=[d.id for d in moved],
-        other_task_status=gone_task.status if gone_task else None,
-        actor=actor,
-        reason=reason[:300],
-    )
-    session.add(change)
-    gone.status, gone.merged_into_id = "merged", keep.id
-    refresh(session, keep)
-    revise(session, gone, "Cancel", f"merged into incident {keep.id}")
-    revise(session, keep, "Update", f"incident {gone.id} merged in")
-    if gone_task is not None:
-        _task_event(session, gone_task, "closed", actor, "merge", f"incident {gone.id} merged into {keep.id}")
-        gone_task.merged_into_id = keep_task.id if keep_task else None
-    if keep_task is not None:
-        _task_event(session, keep_task, keep_task.status, actor, "merged_in", f"incident {gone.id} merged in")
-    session.flush()
-    return change
-
-
-def split_incident(
-    session: Session, incident_id: int, detection_ids: Sequence[int], actor: str, reason: str
-) -> IncidentChange:
-    """Move some detections of an incident into a new incident (the caller creates its task)."""
-    from firegrid.errors import InputError
-
-    original = session.get_one(IncidentRow, incident_id)
-    rows = list(session.scalars(select(DetectionRow).where(DetectionRow.incident_id == original.id)))
-    chosen = [r for r in rows if r.id in set(detection_ids)]
-    if not chosen or len(chosen) == len(rows) or len(chosen) != len(set(detection_ids)):
-        raise InputError("split needs some (not all) of the incident's own detection ids")
-    first = min(chosen, key=lambda r: r.observed_at)
-    other = IncidentRow(
-        status="open",
-        hazard=original.hazard,
-        site_id=original.site_id,
-        source_kinds=first.source_kind,
-        lon=first.lon,
-        lat=first.lat,
-        first_seen=first.observed_at,
-        last_seen=first.observed_at,
-    )
-    session.add(other)
-    session.flush()
-    for detection in chosen:
-        detection.incident_id = other.id
-    session.flush()
-    change = IncidentChange(
-        kind="split",
-        incident_id=original.id,
-        other_id=other.id,
-        detection_ids=[d.id for d in chosen],
-        actor=actor,
-        reason=reason[:300],
-    )
-    session.add(change)
-    refresh(session, original)
-    refresh(session, other)
-    revise(session, original, "Update", f"detections split into incident {other.id}")
-    revise(session, other, "Alert", f"split from incident {original.id}")
-    session.flush()
-    return change
-
-
-def undo_change(session: Session, change_id: int, actor: str, now: datetime | None = None) -> IncidentChange:
-    """Put a merge or a split back; the tasks follow (audited)."""
-    from firegrid.errors import ConflictError, NotFoundError
-
-    change = session.get(IncidentChange, change_id)
-    if change is None:
-        raise NotFoundError(f"no incident change {change_id}")
-    if change.undone_at is not None:
-        raise ConflictError(f"change {change_id} was already undone")
-    original, other = (
-        session.get_one(IncidentRow, change.incident_id),
-        session.get_one(IncidentRow, change.other_id),
-    )
-    target = other if change.kind == "merge" else original
-    for detection in session.scalars(select(DetectionRow).where(DetectionRow.id.in_(change.detection_ids))):
-        detection.incident_id = target.id
-    session.flush()
-    if change.kind == "merge":
-        other.status, other.merged_into_id = "open", None
-        task = session.scalar(select(TaskRow).where(TaskRow.incident_id == other.id))
-        if task is not None and change.other_task_status:
-            _task_event(
-                session, task, change.other_task_status, actor, "unmerge", f"merge {change.id} undone"
-            )
-            task.merged_into_id = None
-    else:
-        other.status, other.merged_into_id = "merged", original.id
-        task = session.scalar(select(TaskRow).where(TaskRow.incident_id == other.id))
-        if task is not None:
-            _task_event(session, task, "closed", actor, "unsplit", f"split {change.id} undone")
-    for incident in (original, other):
-        refresh(session, incident)
-    revise(session, original, "Update", f"{change.kind} {change.id} undone")
-    revise(
-        session, other, "Update" if change.kind == "merge" else "Cancel", f"{change.kind} {change.id} undone"
-    )
-    change.undone_at = now or utcnow()
-    return change
-
-
-def _task_event(session: Session, task: TaskRow, status: str, actor: str, action: str, reason: str) -> None:
-    """Audit a task change made by an incident merge/split (outside the inspector's steps)."""
-    session.add(
-        TaskEvent(
-            task_id=task.id,
-            actor=actor,
-            action=action,
-            from_status=task.status,
-            to_status=status,
-            reason=reason,
-        )
-    )
-    task.status, task.updated_at = status, utcnow()
+    refresh(session, incident)
+    return row

@@ -214,7 +214,7 @@ def _store(
         )
         attached = incident_service.attach(session, routed, ctx.config.cluster)
         summary.incidents_new = len(attached.created)
-        for incident in attached.created:
+        for incident in [*attached.created, *attached.split]:
             if incident.cell_code is not None:
                 create_task(session, incident, grid.tree, ctx.config, ctx.channels)
                 summary.tasks_new += 1

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firegrid.auth.roles import Principal
-from firegrid.grid.cells import LEVELS, PATH_SEPARATOR, GridTree
+from firegrid.grid.cells import GridTree
 from firegrid.services.queries import scope_clause
 from firegrid.store.tables import DetectionRow, GridCellRow, IncidentRow, TaskRow
 from firegrid.types import DetectionStatus
@@ -117,9 +117,13 @@ def _suppressed(session: Session, principal: Principal, window: Window) -> list[
     ]
 
 
-def _ancestor_at(path: str | None, depth: int) -> str | None:
-    parts = (path or "").split(PATH_SEPARATOR)
-    return parts[depth] if len(parts) > depth else None
+def _ancestor_at(tree: GridTree, code: str | None, level: str, memo: dict[str, str | None]) -> str | None:
+    """The code of the cell's ancestor (or itself) at ``level`` (grids may lack a city level)."""
+    if code is None or code not in tree:
+        return None
+    if code not in memo:
+        memo[code] = next((c.code for c in tree.ancestors(code) if c.level == level), None)
+    return memo[code]
 
 
 @dataclass
@@ -128,6 +132,7 @@ class CellCounts:
 
     pushed: int = 0
     confirmed: int = 0
+    straw_burning: int = 0  # confirmed fires on cropland (or of unknown land use)
     rejected: int = 0
     overdue: int = 0
     verify_minutes: list[float] = field(default_factory=list)
@@ -135,17 +140,20 @@ class CellCounts:
 
 
 def _counts(
-    rows: list[tuple[IncidentRow, TaskRow | None]], depth: int, now: datetime
+    rows: list[tuple[IncidentRow, TaskRow | None]], tree: GridTree, level: str, now: datetime
 ) -> dict[str, CellCounts]:
     counts: dict[str, CellCounts] = defaultdict(CellCounts)
+    memo: dict[str, str | None] = {}
     for incident, task in rows:
-        code = _ancestor_at(incident.cell_path, depth)
+        code = _ancestor_at(tree, incident.cell_code, level, memo)
         if code is None or task is None:
             continue
         c = counts[code]
         c.pushed += 1
         if task.verdict == TaskStatus.CONFIRMED:
             c.confirmed += 1
+            if incident.hazard == "fire" and incident.land_use in (None, "straw_burning"):
+                c.straw_burning += 1
             if incident.hazard == "fire" and (c.first_fire is None or incident.first_seen < c.first_fire):
                 c.first_fire = incident.first_seen
         elif task.verdict == TaskStatus.REJECTED:
@@ -167,8 +175,7 @@ def cells(
     now: datetime,
 ) -> dict[str, Any]:
     """Cells of ``level`` in the caller's subtree with counts, as a GeoJSON FeatureCollection."""
-    depth = LEVELS.index(level)
-    counts = _counts(_incidents(session, principal, window), depth, now)
+    counts = _counts(_incidents(session, principal, window), tree, level, now)
     query = select(GridCellRow).where(
         GridCellRow.version_id == version_id,
         GridCellRow.level == level,
@@ -203,9 +210,9 @@ def cells(
 def ranking(
     session: Session, principal: Principal, tree: GridTree, version_id: int, window: Window, now: datetime
 ) -> list[dict[str, Any]]:
-    """Per township: pushed, confirmed, 查实率, median time to verify, overdue, first fire; ranked."""
-    depth = LEVELS.index("township")
-    counts = _counts(_incidents(session, principal, window), depth, now)
+    """Per township: pushed, confirmed, confirmed straw burning (the ranking key), 查实率, median time
+    to verify, overdue, first fire; ranked."""
+    counts = _counts(_incidents(session, principal, window), tree, "township", now)
     query = select(GridCellRow.code, GridCellRow.name, GridCellRow.parent_code).where(
         GridCellRow.version_id == version_id,
         GridCellRow.level == "township",
@@ -222,6 +229,7 @@ def ranking(
                 "county": tree[parent].name if parent and parent in tree else None,
                 "pushed": c.pushed,
                 "confirmed": c.confirmed,
+                "straw_burning": c.straw_burning,
                 "rejected": c.rejected,
                 "confirmation_rate": round(c.confirmed / verified, 4) if verified else None,
                 "median_verify_min": round(statistics.median(c.verify_minutes), 1)
@@ -231,7 +239,7 @@ def ranking(
                 "first_fire": c.first_fire.isoformat() if c.first_fire else None,
             }
         )
-    rows.sort(key=lambda r: (-r["confirmed"], -r["pushed"], -r["overdue"], r["code"]))
+    rows.sort(key=lambda r: (-r["straw_burning"], -r["confirmed"], -r["pushed"], -r["overdue"], r["code"]))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
     return rows

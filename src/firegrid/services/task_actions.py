@@ -12,11 +12,12 @@ from firegrid.auth.roles import Permission, Principal
 from firegrid.config import PipelineConfig
 from firegrid.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from firegrid.grid.cells import GridTree
-from firegrid.services.incidents import refresh, revise
+from firegrid.services.incident_changes import merge_incidents
+from firegrid.services.incident_state import revise
+from firegrid.services.incidents import add_inspector_fix
 from firegrid.services.notifications import Audience, notify
 from firegrid.services.tasks import assignees_for, task_payload, transition, visible_task
 from firegrid.store.tables import (
-    DetectionRow,
     HeatSourceProposal,
     IncidentRow,
     TaskAssignee,
@@ -117,6 +118,8 @@ def give_verdict(
     task.reason_text = verdict.reason_text
     incident = session.get_one(IncidentRow, task.incident_id)
     if verdict.confirmed:
+        if where.lon is not None and where.lat is not None:  # the best location there is
+            add_inspector_fix(session, incident, where.lon, where.lat, principal.name)
         revise(session, incident, "Update", "confirmed on site")
     else:
         revise(session, incident, "Cancel", f"rejected on site: {verdict.reason_code}")
@@ -242,7 +245,7 @@ def _assign(
 def merge(
     session: Session, principal: Principal, task_id: int, into_id: int, *, check_permission: bool = True
 ) -> TaskRow:
-    """Close a duplicate into another open task: its detections join the other incident."""
+    """Close a duplicate into another open task: its detections join the other incident (undoable)."""
     task = visible_task(session, principal, task_id)
     if check_permission:
         _require(principal, Permission.REVIEW_TASKS)
@@ -252,34 +255,7 @@ def merge(
     check_reopen(task.status)
     if target.status == TaskStatus.CLOSED:
         raise ConflictError(f"task {into_id} is closed")
-    source_incident = session.get_one(IncidentRow, task.incident_id)
-    target_incident = session.get_one(IncidentRow, target.incident_id)
-    for detection in session.scalars(
-        select(DetectionRow).where(DetectionRow.incident_id == source_incident.id)
-    ):
-        detection.incident_id = target_incident.id
-    session.flush()
-    source_incident.status, source_incident.merged_into_id = "merged", target_incident.id
-    refresh(session, target_incident)
-    revise(session, source_incident, "Cancel", f"merged into incident {target_incident.id}")
-    revise(session, target_incident, "Update", f"incident {source_incident.id} merged in")
-    task.merged_into_id = target.id
-    transition(
-        session,
-        task,
-        TaskStatus.CLOSED,
-        principal.name,
-        "merge",
-        f"duplicate of task {target.id}",
-        checked=False,
-    )
-    transition(
-        session,
-        target,
-        TaskStatus(target.status),
-        principal.name,
-        "merged_in",
-        f"task {task.id} merged in",
-        checked=False,
+    merge_incidents(
+        session, target.incident_id, task.incident_id, principal.name, f"duplicate of task {target.id}"
     )
     return task

@@ -8,6 +8,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
+import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
@@ -15,12 +16,21 @@ from sqlalchemy import func, select
 
 from firegrid.api.bulletin_page import render_bulletin
 from firegrid.api.deps import HeatManagerDep, PrincipalDep, SessionDep, StateDep
-from firegrid.auth.roles import Principal
-from firegrid.errors import NotFoundError
-from firegrid.services import exports, queries, stats
+from firegrid.auth.roles import Permission, Principal
+from firegrid.errors import NotFoundError, PermissionDeniedError
+from firegrid.services import exports, heat_mask, queries, stats
 from firegrid.services.grid import ActiveGrid
 from firegrid.services.heat_sources import decide_proposal
-from firegrid.store.tables import HeatSourceProposal, IncidentRow, TaskRow, utcnow
+from firegrid.services.incident_changes import split_incident, undo_change
+from firegrid.services.tasks import create_task
+from firegrid.store.tables import (
+    HeatMaskCandidate,
+    HeatSourceProposal,
+    IncidentChange,
+    IncidentRow,
+    TaskRow,
+    utcnow,
+)
 
 router = APIRouter(tags=["review"])
 
@@ -248,3 +258,123 @@ def decide(
     proposal = decide_proposal(session, proposal_id, body.accept, principal.name, body.radius_m, utcnow())
     session.commit()
     return {"id": proposal.id, "status": proposal.status, "heat_source_id": proposal.heat_source_id}
+
+
+class SplitIn(BaseModel):
+    """Detections to move into a new incident (with its own task)."""
+
+    detection_ids: list[int] = Field(min_length=1)
+    reason: str = Field("split by a reviewer", max_length=300)
+
+
+def _reviewer(principal: Principal) -> None:
+    if not principal.can(Permission.REVIEW_TASKS):
+        raise PermissionDeniedError(f"a {principal.role} cannot split or undo incident changes")
+
+
+@router.get("/incidents/{incident_id}/changes")
+def incident_changes(incident_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """Merges and splits that touched the incident (automatic fusion and reviewers), undoable."""
+    queries.get_incident(session, principal, incident_id)
+    rows = session.scalars(
+        select(IncidentChange)
+        .where((IncidentChange.incident_id == incident_id) | (IncidentChange.other_id == incident_id))
+        .order_by(IncidentChange.id)
+    )
+    return [
+        {
+            "id": c.id,
+            "kind": c.kind,
+            "incident_id": c.incident_id,
+            "other_id": c.other_id,
+            "detection_ids": c.detection_ids,
+            "actor": c.actor,
+            "reason": c.reason,
+            "at": c.at,
+            "undone_at": c.undone_at,
+        }
+        for c in rows
+    ]
+
+
+@router.post("/incidents/{incident_id}/split")
+def split(
+    incident_id: int, body: SplitIn, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> dict[str, Any]:
+    """Move detections of a wrongly fused incident into a new incident and task."""
+    _reviewer(principal)
+    queries.get_incident(session, principal, incident_id)
+    change = split_incident(session, incident_id, body.detection_ids, principal.name, body.reason)
+    other = session.get_one(IncidentRow, change.other_id)
+    grid = _grid(state, session)
+    task = create_task(
+        session, other, grid.tree, state.runtime.settings.pipeline, tuple(state.runtime.channels)
+    )
+    session.commit()
+    return {"change_id": change.id, "incident_id": other.id, "task_id": task.id}
+
+
+@router.post("/incidents/changes/{change_id}/undo")
+def undo(change_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+    """Put a merge or a split back."""
+    _reviewer(principal)
+    change = session.get(IncidentChange, change_id)
+    if change is None:
+        raise NotFoundError(f"no incident change {change_id}")
+    queries.get_incident(session, principal, change.incident_id)
+    undo_change(session, change_id, principal.name)
+    session.commit()
+    return {"id": change.id, "kind": change.kind, "undone_at": change.undone_at}
+
+
+class MaskDecision(BaseModel):
+    """Accept or reject a heat-mask candidate."""
+
+    accept: bool
+
+
+@router.get("/heat-mask/candidates")
+def mask_candidates(_: HeatManagerDep, session: SessionDep, status: str = "proposed") -> dict[str, Any]:
+    """Persistent-heat candidates (GeoJSON) with their evidence, strongest first."""
+    rows = session.scalars(
+        select(HeatMaskCandidate)
+        .where(HeatMaskCandidate.status == status)
+        .order_by(HeatMaskCandidate.score.desc())
+    )
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": r.id,
+                "geometry": shapely.geometry.mapping(shapely.from_wkb(r.geom_wkb)),
+                "properties": {
+                    "key": r.key,
+                    "status": r.status,
+                    "lon": r.lon,
+                    "lat": r.lat,
+                    "detections": r.detections,
+                    "days": r.days,
+                    "night_overpasses": r.night_overpasses,
+                    "outside_harvest_days": r.outside_harvest_days,
+                    "proposals": r.proposals,
+                    "score": r.score,
+                    "reasons": r.reasons,
+                    "first_seen": r.first_seen.isoformat(),
+                    "last_seen": r.last_seen.isoformat(),
+                    "heat_source_id": r.heat_source_id,
+                },
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.post("/heat-mask/candidates/{candidate_id}")
+def decide_mask(
+    candidate_id: int, body: MaskDecision, principal: HeatManagerDep, session: SessionDep
+) -> dict[str, Any]:
+    """Accept (masked from now on) or reject a candidate."""
+    row = heat_mask.decide(session, candidate_id, body.accept, principal.name, utcnow())
+    session.commit()
+    return {"id": row.id, "status": row.status, "heat_source_id": row.heat_source_id}

@@ -22,6 +22,7 @@ from firegrid.api.schemas import (
     TaskDetail,
     TaskEventOut,
     TaskOut,
+    TimelineItem,
     Verdict,
 )
 from firegrid.api.uploads import read_limited
@@ -59,6 +60,7 @@ def _detail(session: SessionDep, runtime: Runtime, task: TaskRow) -> TaskDetail:
         assignees=queries.task_assignees(session, task.id),
         events=[TaskEventOut.model_validate(e) for e in queries.task_events(session, task.id)],
         evidence=[_evidence(e) for e in evidence],
+        timeline=[TimelineItem.model_validate(d) for d in queries.incident_detections(session, incident.id)],
         place=_place(runtime, session, task.cell_code),
     )
 

@@ -27,6 +27,10 @@ const T = {
   refused: { zh: "提交被拒绝", en: "refused" },
   photos: { zh: "现场照片", en: "Photos" },
   history: { zh: "处理记录", en: "History" },
+  timeline: { zh: "证据时间线", en: "Evidence timeline" },
+  satellite_product: { zh: "卫星火点", en: "satellite point" }, satellite_scene: { zh: "卫星影像", en: "satellite scene" },
+  camera: { zh: "摄像头", en: "camera" }, drone: { zh: "无人机", en: "drone" }, manual: { zh: "现场", en: "on site" },
+  registry: { zh: "登记核查", en: "registry" }, confidence: { zh: "置信度", en: "confidence" },
   need_photo: { zh: "请先拍照取证", en: "Take a photo first" },
   no_fire_found: { zh: "未发现火点", en: "no fire found" },
   industrial_heat_source: { zh: "工业热源", en: "industrial heat source" },
@@ -116,6 +120,9 @@ async function taskView(id) {
     <a class="secondary" id="nav" href="${navLink(inc.lat, inc.lon)}">${t("navigate")}</a>
     <div class="actions" id="actions"></div>
     <h3>${t("photos")}</h3><div class="photos" id="photos"></div>
+    <h3>${t("timeline")} ${inc.confidence != null ? `· ${t("confidence")} ${Math.round(inc.confidence * 100)}%` : ""}</h3>
+    <ol class="events" id="timeline">${(task.timeline || []).map((d) =>
+      `<li>${FG.fmtTime(d.observed_at)} ${t(d.source_kind)} ${FG.esc(d.sensor)} ${FG.esc(d.platform)} · ${d.lat.toFixed(5)}N ${d.lon.toFixed(5)}E${d.footprint_m ? " ±" + Math.round(d.footprint_m / 2) + " m" : ""}</li>`).join("")}</ol>
     <h3>${t("history")}</h3><ol class="events">${task.events.map((e) =>
       `<li>${FG.fmtTime(e.at)} ${FG.esc(e.actor)}: ${FG.esc(e.action)} → ${statusLabel(e.to_status)} ${FG.esc(e.reason || "")}</li>`).join("")}</ol>`;
   drawMap(task);

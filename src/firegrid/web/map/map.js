@@ -15,6 +15,7 @@ const T = {
   bulletin_link: { zh: "日报", en: "daily bulletin" }, export: { zh: "导出 Excel", en: "export XLSX" },
   rank: { zh: "名次", en: "#" }, name: { zh: "乡镇", en: "township" }, pushed: { zh: "推送", en: "pushed" },
   confirmed: { zh: "查实", en: "confirmed" }, rate: { zh: "查实率", en: "rate" },
+  straw: { zh: "秸秆焚烧", en: "straw burning" },
   median: { zh: "核查用时(分)", en: "verify (min)" }, overdue: { zh: "逾期", en: "overdue" },
   first_fire: { zh: "首个火点", en: "first fire" }, task: { zh: "任务", en: "task" },
   rejected: { zh: "查否", en: "rejected" }, new: { zh: "待派发", en: "new" }, dispatched: { zh: "已派发", en: "dispatched" },
@@ -34,7 +35,7 @@ function translate() {
   document.getElementById("login-button").textContent = t("login");
   document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
   document.querySelectorAll("[data-range]").forEach((el) => { el.textContent = t(el.dataset.range); });
-  document.querySelector("#ranking thead").innerHTML = "<tr>" + ["rank", "name", "pushed", "confirmed", "rate", "median", "overdue", "first_fire"]
+  document.querySelector("#ranking thead").innerHTML = "<tr>" + ["rank", "name", "pushed", "confirmed", "straw", "rate", "median", "overdue", "first_fire"]
     .map((k) => `<th>${t(k)}</th>`).join("") + "</tr>";
 }
 
@@ -135,7 +136,7 @@ function draw(measure, heatOn) {
 
 function table(rows) {
   document.querySelector("#ranking tbody").innerHTML = rows.map((r) => `<tr data-code="${r.code}">
-    <td>${r.rank}</td><td>${FG.esc(r.name)}</td><td>${r.pushed}</td><td>${r.confirmed}</td>
+    <td>${r.rank}</td><td>${FG.esc(r.name)}</td><td>${r.pushed}</td><td>${r.confirmed}</td><td>${r.straw_burning}</td>
     <td>${r.confirmation_rate == null ? "—" : (r.confirmation_rate * 100).toFixed(0) + "%"}</td>
     <td>${r.median_verify_min ?? "—"}</td><td>${r.overdue}</td><td>${r.first_fire ? FG.fmtTime(r.first_fire) : "—"}</td></tr>`).join("");
 }
