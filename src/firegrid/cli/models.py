@@ -1,0 +1,102 @@
+"""``firegrid model train|eval``: train the smoke/fire detector and report its validation metrics.
+
+Training needs the ``train`` extra (torch CPU + EfficientNet-Lite0 weights); it is imported on use only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from firegrid.cli import common
+from firegrid.errors import ConfigError
+
+app = typer.Typer(help="Train and evaluate the smoke/fire detector.", no_args_is_help=True)
+
+SharedOpt = Annotated[
+    Path | None, typer.Option(help="shared-data root (default $FIREGRID_SHARED_DATA or ../shared/data)")
+]
+
+
+def _shared(path: Path | None) -> Path:
+    root = path or Path(os.environ.get("FIREGRID_SHARED_DATA", "../shared/data"))
+    if not root.is_dir():
+        raise ConfigError(f"shared-data root {root} not found (set FIREGRID_SHARED_DATA or --shared)")
+    return root
+
+
+def _training() -> Any:
+    try:
+        from firegrid.training import train as training
+    except ImportError as exc:  # torch missing: the runtime install has no training stack
+        raise ConfigError(f"training needs the train extra (pip install '.[train]'): {exc}") from exc
+    return training
+
+
+@app.command("train")
+def train(
+    config: Annotated[Path, typer.Option(help="run file")] = Path("training/smoke-fire.yaml"),
+    out: Annotated[Path | None, typer.Option(help="where the ONNX + manifest go (default: models/)")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="log and checkpoint folder")] = None,
+    shared: SharedOpt = None,
+    evaluate: Annotated[bool, typer.Option(help="run `model eval` on the result")] = True,
+) -> None:
+    """Train, export to ONNX with its manifest, choose thresholds on the validation views, evaluate."""
+    training = _training()
+    from firegrid.training.config import TrainConfig
+
+    s = common.settings()
+    cfg = TrainConfig.load(config)
+    out = out or s.models_path()
+    result = training.train(cfg, _shared(shared), out, run_dir or Path("var/runs") / cfg.name, Path.cwd())
+    typer.echo(f"model: {result.onnx}\nmanifest: {result.manifest}\nlog: {result.log}")
+    if evaluate:
+        _report(cfg.name, out, _shared(shared), None, events=True)
+
+
+@app.command("eval")
+def evaluate(
+    name: Annotated[str, typer.Option(help="model name in the models folder")] = "smoke-fire",
+    models: Annotated[Path | None, typer.Option(help="models folder (default: the configured one)")] = None,
+    shared: SharedOpt = None,
+    output: Annotated[Path | None, typer.Option(help="also write the report as JSON here")] = None,
+    events: Annotated[bool, typer.Option(help="replay the validation sequences (slower)")] = True,
+) -> None:
+    """Metrics on the validation views only, at the manifest's thresholds, one ONNX Runtime thread."""
+    s = common.settings()
+    _report(name, models or s.models_path(), _shared(shared), output, events)
+
+
+def _report(name: str, models: Path, shared: Path, output: Path | None, events: bool) -> None:
+    from firegrid.training.report import evaluate_model
+
+    report = evaluate_model(models, name, shared, events=events)
+    if output:
+        output.write_text(json.dumps(_clean(report), indent=2) + "\n")
+    from firegrid.training.evaluate import markdown
+
+    typer.echo(markdown(report))
+    typer.echo(f"speed: {report['speed']['ms_per_frame']:.1f} ms/frame (1 thread, {report['input']} px)")
+    if "events" in report:
+        e = report["events"]
+        typer.echo(
+            f"events: {e['detected']}/{e['sequences']} sequences alarmed, median delay "
+            f"{e['median_delay_frames']} frames, "
+            f"{e['sequences_with_pre_ignition_alarm']} with a pre-ignition alarm"
+        )
+
+
+def _clean(value: Any) -> Any:
+    """NaN → null for JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value

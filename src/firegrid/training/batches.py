@@ -1,0 +1,46 @@
+"""Epoch plans and augmented batches, from images decoded once and kept in memory."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+
+from firegrid.training.augment import augment
+from firegrid.training.config import TrainConfig
+from firegrid.training.datasets import Sample
+from firegrid.training.images import ImageCache
+from firegrid.training.targets import encode
+
+log = logging.getLogger(__name__)
+
+
+def epoch_plan(train: list[Sample], cfg: TrainConfig, rng: np.random.Generator) -> list[Sample]:
+    """One epoch: lookout positives (repeated), CCTV frames, a fresh draw of negatives; shuffled."""
+    positives = [s for s in train if s.role == "positive"]
+    hpwren = [s for s in positives if s.source == "hpwren"] * cfg.data.hpwren_repeat
+    others = [s for s in positives if s.source != "hpwren"]
+    negatives = [s for s in train if s.role == "negative"]
+    n_neg = min(len(negatives), cfg.data.negatives_per_epoch)
+    drawn = [negatives[i] for i in rng.choice(len(negatives), n_neg, replace=False)] if n_neg else []
+    plan = hpwren + others + drawn
+    return [plan[i] for i in rng.permutation(len(plan))]
+
+
+def make_batch(
+    samples: list[Sample], cache: ImageCache, cfg: TrainConfig, rng: np.random.Generator
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Images (B, 3, S, S) in [0, 1] RGB, heatmaps, regression targets and masks."""
+    images, heats, regs, masks = [], [], [], []
+    for sample in samples:
+        image, scale = cache.get(sample.path)
+        labels = [cfg.classes.index(name) for name in sample.labels]
+        canvas, boxes, kept = augment(image, sample.boxes * scale, labels, cfg.input_size, cfg.augment, rng)
+        heat, reg, mask = encode(boxes, kept, len(cfg.classes), cfg.input_size)
+        images.append(canvas[:, :, ::-1].transpose(2, 0, 1))
+        heats.append(heat)
+        regs.append(reg)
+        masks.append(mask)
+    batch = torch.from_numpy(np.ascontiguousarray(np.stack(images))).float() / 255.0
+    return batch, *(torch.from_numpy(np.stack(a)) for a in (heats, regs, masks))  # type: ignore[return-value]

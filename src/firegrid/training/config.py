@@ -1,0 +1,76 @@
+"""One training run, as a YAML file (``training/smoke-fire.yaml``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field
+
+from firegrid.errors import ConfigError
+
+
+class DataConfig(BaseModel):
+    """Where the frames come from (relative to the shared-data root) and how negatives are picked."""
+
+    hpwren: str = "camera/hpwren_smoke"
+    cctv: str = "camera/fire_smoke_cctv"
+    negatives_margin: int = Field(3, ge=1)  # frames (in sequence order) away from any annotated frame
+    negatives_per_epoch: int = Field(400, ge=0)
+    hpwren_repeat: int = Field(2, ge=1)  # the distant-smoke positives are the target domain: show them twice
+    review: str = "training/review/hpwren-negatives.csv"  # reviewer verdicts that override the rule
+    limit: int | None = None  # cap images per source (CI smoke test)
+
+
+class AugmentConfig(BaseModel):
+    """Photometric and geometric augmentation (probabilities and ranges)."""
+
+    hflip: float = Field(0.5, ge=0, le=1)
+    scale_min: float = Field(0.75, gt=0)
+    scale_max: float = Field(1.8, gt=0)
+    haze: float = Field(0.3, ge=0, le=1)
+    haze_max: float = Field(0.35, ge=0, lt=1)
+    jitter: float = Field(0.8, ge=0, le=1)
+    brightness: float = Field(0.25, ge=0)
+    contrast: float = Field(0.25, ge=0)
+    saturation: float = Field(0.3, ge=0)
+    hue_deg: float = Field(6.0, ge=0)
+    blur: float = Field(0.2, ge=0, le=1)
+
+
+class OptimConfig(BaseModel):
+    """Optimiser schedule and budget."""
+
+    epochs: int = Field(14, ge=1)
+    batch: int = Field(16, ge=1)
+    lr: float = Field(2e-3, gt=0)
+    backbone_lr: float = Field(6e-4, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    warmup_steps: int = Field(100, ge=0)
+    freeze_blocks: int = Field(3, ge=0)  # stem + this many EfficientNet blocks stay at their ImageNet weights
+    threads: int = Field(2, ge=1)
+    max_steps: int | None = None  # stop early (CI smoke test)
+
+
+class TrainConfig(BaseModel):
+    """A training run."""
+
+    name: str = "smoke-fire"
+    version: str = "1.0.0"
+    seed: int = 20261129
+    input_size: int = Field(320, ge=64, multiple_of=32)
+    classes: list[str] = Field(default_factory=lambda: ["smoke", "fire"])
+    width: int = Field(64, ge=8)
+    pretrained: bool = True
+    data: DataConfig = Field(default_factory=DataConfig)
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    nms_iou: float = Field(0.45, ge=0, le=1)
+
+    @classmethod
+    def load(cls, path: Path) -> TrainConfig:
+        """Read and validate a run file."""
+        try:
+            return cls.model_validate(yaml.safe_load(path.read_text()) or {})
+        except (OSError, yaml.YAMLError, ValueError) as exc:
+            raise ConfigError(f"{path}: not a valid training config: {exc}") from exc

@@ -1,0 +1,221 @@
+"""The training run: seed, data, network, optimiser schedule, per-epoch validation, export, evaluation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from firegrid.detect.objects.boxes import Boxes
+from firegrid.detect.objects.letterbox import letterbox
+from firegrid.detect.objects.model import ObjectManifest, ObjectModel, postprocess
+from firegrid.training.batches import epoch_plan, make_batch
+from firegrid.training.config import TrainConfig
+from firegrid.training.datasets import Samples, load_samples
+from firegrid.training.evaluate import choose_threshold, score_samples, summary
+from firegrid.training.export import export_onnx, manifest, write_manifest
+from firegrid.training.images import ImageCache
+from firegrid.training.metrics import only_class
+from firegrid.training.network import ExportWrapper, SmokeFireNet
+from firegrid.training.targets import detection_loss
+
+log = logging.getLogger(__name__)
+
+EVAL_THRESHOLD = 0.01  # keep nearly every peak when scoring (AP needs the full ranking)
+
+
+@dataclass
+class TrainResult:
+    """Where the run put its files."""
+
+    onnx: Path
+    manifest: Path
+    log: Path
+    checkpoint: Path
+    thresholds: dict[str, float]
+
+
+def seed_everything(seed: int, threads: int) -> np.random.Generator:
+    """Seed Python, numpy and torch; pin torch's CPU threads."""
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - libraries that still use the global state
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    return np.random.default_rng(seed)
+
+
+def torch_predictor(net: SmokeFireNet, m: ObjectManifest) -> Callable[[np.ndarray], Boxes]:
+    """A predictor using the torch network with the runtime's letterbox and post-processing."""
+    wrapper = ExportWrapper(net).eval()
+
+    def predict(image: np.ndarray) -> Boxes:
+        tensor, fit = letterbox(image, m.input.width, m.input.height, m.input.pad_value, rgb=True)
+        with torch.no_grad():
+            out = wrapper(torch.from_numpy(tensor)).numpy()
+        return fit.to_image(postprocess(out, m))
+
+    return predict
+
+
+def _freeze(net: SmokeFireNet, blocks: int) -> list[torch.nn.Module]:
+    frozen: list[torch.nn.Module] = [net.stem, *list(net.blocks)[:blocks]] if blocks else []
+    for module in frozen:
+        for p in module.parameters():
+            p.requires_grad_(False)
+    return frozen
+
+
+def _schedule(cfg: TrainConfig, total: int) -> Callable[[int], float]:
+    warm = max(1, cfg.optim.warmup_steps)
+
+    def factor(step: int) -> float:
+        if step < warm:
+            return (step + 1) / warm
+        progress = min(1.0, (step - warm) / max(1, total - warm))
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def validate(net: SmokeFireNet, cfg: TrainConfig, samples: Samples, cache: ImageCache) -> dict[str, Any]:
+    """AP@0.1 and AUC on the validation views (lookout) and CCTV validation frames, with the torch network."""
+    m = manifest(cfg, "", dict.fromkeys(cfg.classes, EVAL_THRESHOLD), "")
+    predict = torch_predictor(net, m)
+    out: dict[str, Any] = {}
+    for source in ("hpwren", "cctv"):
+        chosen = samples.select("val", source)
+        if chosen:
+            s = summary(
+                score_samples(predict, chosen, cfg.classes, cache), [0.5] * len(cfg.classes), cfg.classes
+            )
+            out[source] = {k: round(s[k], 4) for k in ("ap10", "ap50", "auc")}
+    net.train()
+    return out
+
+
+def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) -> TrainResult:
+    """Train, export ``<out>/<name>.onnx`` + manifest, and log to ``<run_dir>/train-log.jsonl``."""
+    rng = seed_everything(cfg.seed, cfg.optim.threads)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    review = repo / cfg.data.review if cfg.data.review else None
+    samples = load_samples(shared, cfg.data.hpwren, cfg.data.cctv, cfg.data.negatives_margin, review)
+    if cfg.data.limit:
+        samples = _limited(samples, cfg.data.limit)
+    train_set = samples.select("train")
+    log.info(
+        "train: %d positives, %d negatives; val: %d frames",
+        sum(s.role == "positive" for s in train_set),
+        sum(s.role == "negative" for s in train_set),
+        len(samples.select("val")),
+    )
+    cache = ImageCache()
+    net = SmokeFireNet(len(cfg.classes), cfg.width, cfg.pretrained)
+    frozen = _freeze(net, cfg.optim.freeze_blocks)
+    backbone = [p for p in net.backbone_parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        [
+            {"params": backbone, "lr": cfg.optim.backbone_lr},
+            {"params": net.head_parameters(), "lr": cfg.optim.lr},
+        ],
+        weight_decay=cfg.optim.weight_decay,
+    )
+    steps_per_epoch = math.ceil(len(epoch_plan(train_set, cfg, np.random.default_rng(0))) / cfg.optim.batch)
+    total = cfg.optim.max_steps or cfg.optim.epochs * steps_per_epoch
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, _schedule(cfg, total))
+    log_path = run_dir / "train-log.jsonl"
+    log_path.write_text("")
+    step = 0
+    for epoch in range(1, cfg.optim.epochs + 1):
+        net.train()
+        for module in frozen:
+            module.eval()  # frozen batch-norm statistics stay ImageNet's
+        plan = epoch_plan(train_set, cfg, rng)
+        sums: dict[str, float] = {}
+        t0 = time.perf_counter()
+        bar = tqdm(
+            range(0, len(plan), cfg.optim.batch), desc=f"epoch {epoch}/{cfg.optim.epochs}", unit="batch"
+        )
+        for start in bar:
+            images, heat, reg, mask = make_batch(plan[start : start + cfg.optim.batch], cache, cfg, rng)
+            losses = detection_loss(net(images), heat, reg, mask)
+            optimiser.zero_grad()
+            losses["total"].backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+            optimiser.step()
+            scheduler.step()
+            step += 1
+            for k, v in losses.items():
+                sums[k] = sums.get(k, 0.0) + float(v.detach())
+            bar.set_postfix(loss=f"{float(losses['total'].detach()):.3f}")
+            if step >= total:
+                break
+        n = max(1, math.ceil(len(plan) / cfg.optim.batch))
+        record = {
+            "epoch": epoch,
+            "step": step,
+            "seconds": round(time.perf_counter() - t0, 1),
+            "lr": scheduler.get_last_lr()[-1],
+            "loss": {k: round(v / n, 4) for k, v in sums.items()},
+            "val": validate(net, cfg, samples, cache),
+        }
+        log.info("epoch %d: %s", epoch, json.dumps(record))
+        with log_path.open("a") as f:
+            f.write(json.dumps(record) + "\n")
+        if step >= total:
+            break
+    checkpoint = run_dir / "last.pt"
+    torch.save({"config": cfg.model_dump(), "state_dict": net.state_dict()}, checkpoint)
+    return _export(net, cfg, samples, cache, out, log_path, checkpoint)
+
+
+def _export(
+    net: SmokeFireNet,
+    cfg: TrainConfig,
+    samples: Samples,
+    cache: ImageCache,
+    out: Path,
+    log_path: Path,
+    ckpt: Path,
+) -> TrainResult:
+    """Export, then choose per-class thresholds on the validation frames through the exported graph."""
+    onnx_path = out / f"{cfg.name}.onnx"
+    sha = export_onnx(net, cfg.input_size, onnx_path)
+    draft = manifest(cfg, sha, dict.fromkeys(cfg.classes, EVAL_THRESHOLD), "draft")
+    write_manifest(draft, out)
+    model = ObjectModel(out, cfg.name, threads=1)
+    thresholds = {}
+    for class_id, name in enumerate(cfg.classes):
+        source = "hpwren" if name == "smoke" else "cctv"  # smoke: the lookout val views; fire: CCTV val
+        val = samples.select("val", source)
+        scored = [only_class(s, class_id) for s in score_samples(model.detect, val, cfg.classes, cache)]
+        thresholds[name] = choose_threshold(scored) if scored else 0.5
+    description = (
+        "EfficientNet-Lite0 (ImageNet) + FPN + CenterNet heads at stride 8, "
+        "trained by `firegrid model train`; "
+        "thresholds: best box F1 at IoU 0.1 on the validation views. See docs/models/smoke-fire.md."
+    )
+    path = write_manifest(manifest(cfg, sha, thresholds, description), out)
+    log.info("exported %s (sha256 %s), thresholds %s", onnx_path, sha, thresholds)
+    return TrainResult(onnx_path, path, log_path, ckpt, thresholds)
+
+
+def _limited(samples: Samples, limit: int) -> Samples:
+    """At most ``limit`` samples per (source, split, role): the CI smoke test."""
+    counts: dict[tuple[str, str, str], int] = {}
+    kept = []
+    for s in samples.items:
+        key = (s.source, s.split, s.role)
+        if counts.get(key, 0) < limit:
+            counts[key] = counts.get(key, 0) + 1
+            kept.append(s)
+    return Samples(kept)
