@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, SecretStr, model_validator
@@ -20,6 +20,9 @@ from firegrid.errors import ConfigError
 from firegrid.landuse import LandUseClasses
 from firegrid.sites.compliance import ComplianceRule
 from firegrid.types import Hazard, SourceKind
+
+if TYPE_CHECKING:
+    from firegrid.netguard import OutboundGuard
 
 
 class ClusterRule(BaseModel):
@@ -319,6 +322,11 @@ class Settings(BaseSettings):
     sites_check_s: float = Field(3600.0, gt=0)  # how often the worker runs the site compliance check
     sources_file: Path | None = None  # YAML with `sources: [...]`, loaded at start
     sources_tick_s: float = Field(30.0, gt=0)  # how often the scheduler looks for due sources
+    # private/loopback ranges that camera, robot and push URLs may reach (SSRF guard; camera LANs go here)
+    allowed_networks: list[str] = Field(default_factory=list)
+    previous_secret_keys: list[SecretStr] = Field(default_factory=list)  # still accepted for JWTs (rotation)
+    login_max_failures: int = Field(5, ge=1)  # failed logins per user name and address within the window
+    login_window_min: float = Field(15.0, gt=0)
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
@@ -371,6 +379,16 @@ class Settings(BaseSettings):
         from firegrid.detect.satellite.runtime import default_models_dir
 
         return self.models_dir or default_models_dir()
+
+    def guard(self) -> OutboundGuard:
+        """The outbound-request guard (SSRF) for user-supplied URLs."""
+        from firegrid.netguard import OutboundGuard
+
+        return OutboundGuard(self.allowed_networks)
+
+    def jwt_keys(self) -> list[str]:
+        """Keys that verify a JWT: the current one first, then the previous ones (rotation)."""
+        return [self.jwt_key(), *(k.get_secret_value() for k in self.previous_secret_keys)]
 
     def jwt_key(self) -> str:
         """The JWT key; in development one is generated once and kept in ``home``."""

@@ -14,6 +14,7 @@ the API maps classes to HTTP status codes in one table (``api/errors.py``).
     - IllegalTransitionError   a task transition the state machine refuses
   + AuthError                  missing or bad credentials
   + PermissionDeniedError      authenticated, but not allowed
+  + RateLimitedError           too many attempts (failed logins); retry later
   + ConfigError                settings that cannot work
   + ServiceUnavailableError    a backing service (database, broker) is down
     - SourceUnavailableError   a remote data source (Sentinel Hub, FIRMS) failed
@@ -69,6 +70,14 @@ class AuthError(FiregridError):
 
 class PermissionDeniedError(FiregridError):
     """The caller is known but lacks the role for this action."""
+
+
+class RateLimitedError(FiregridError):
+    """Too many attempts; ``retry_after`` seconds until the next is accepted."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConfigError(FiregridError):

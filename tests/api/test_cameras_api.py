@@ -12,7 +12,7 @@ CAMERA = {
         "kind": "rtsp",
         "url": "rtsp://10.0.0.5/Streaming/Channels/101",
         "username": "admin",
-        "password_env": "TOWER1_PASSWORD",
+        "password_env": "FIREGRID_CAMERA_TOWER1",
     },
     "presets": [{"name": "north", "pan_deg": 0, "tilt_deg": -2, "hfov_deg": 45}],
 }
@@ -22,7 +22,7 @@ def test_cameras_never_show_credentials(client: TestClient, admin: dict[str, str
     created = client.put("/cameras/tower1", json=CAMERA, headers=admin)
     assert created.status_code == 200, created.text
     body = client.get("/cameras/tower1", headers=admin).json()
-    assert "TOWER1_PASSWORD" not in str(body) and "password" not in str(body["config"]["stream"])
+    assert "FIREGRID_CAMERA_TOWER1" not in str(body) and "password" not in str(body["config"]["stream"])
     assert body["config"]["stream"]["url"] == "rtsp://10.0.0.5/Streaming/Channels/101"
     assert body["health"]["online"] is False and body["health"]["patrols"] == 0
     assert [c["id"] for c in client.get("/cameras", headers=admin).json()] == ["tower1"]

@@ -13,13 +13,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
 
-from firegrid.notify import ratelimit
 from firegrid.notify.channels import WebhookChannel
 from firegrid.notify.delivery import claim, deliver, due_message_ids
 from firegrid.notify.outbox import queue_message
 from firegrid.notify.robots import DingTalkChannel, WeComChannel, dingtalk_sign
 from firegrid.notify.sms import SmsChannel
 from firegrid.notify.webpush import Subscription, WebPushChannel, application_server_key, ensure_vapid_key
+from firegrid.store import ratelimit
 from firegrid.store.db import transaction
 from firegrid.store.tables import DeliveryAttempt, OutboxMessage
 from firegrid.worker.context import Runtime

@@ -56,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
-        app.state.firegrid = AppState(runtime, TaskQueue(create_celery(settings)), settings.jwt_key())
+        app.state.firegrid = AppState(runtime, TaskQueue(create_celery(settings)), settings.jwt_keys())
         registry = CollectorRegistry()
         registry.register(PipelineCollector(runtime.sessions))
         app.state.metrics_registry = registry

@@ -29,7 +29,7 @@ class AppState:
 
     runtime: Runtime
     queue: TaskQueue
-    jwt_key: str = ""
+    jwt_keys: list[str] = field(default_factory=list)  # current signing key first, then rotated-out ones
     principals: dict[str, tuple[float, Principal]] = field(default_factory=dict)
 
     def cached_principal(self, token: str) -> Principal | None:
@@ -81,8 +81,8 @@ def get_principal(
     if not token:
         raise AuthError("not authenticated")
     claims = credentials.decode_token(
-        token, state.jwt_key or state.runtime.settings.jwt_key()
-    )  # checks expiry
+        token, state.jwt_keys or state.runtime.settings.jwt_keys()
+    )  # and expiry
     cached = state.cached_principal(token)
     if cached is not None:
         return cached
@@ -114,3 +114,4 @@ GridManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_GRID))]
 UserManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
 SiteManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_SITES))]
 NotifyManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_NOTIFY))]
+ReviewerDep = Annotated[Principal, Depends(require(Permission.REVIEW_TASKS))]

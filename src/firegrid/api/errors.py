@@ -21,6 +21,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     errors.ConflictError: 409,
     errors.AuthError: 401,
     errors.PermissionDeniedError: 403,
+    errors.RateLimitedError: 429,
     errors.ConfigError: 500,
     errors.ServiceUnavailableError: 503,
     OperationalError: 503,
@@ -46,6 +47,8 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
+    if isinstance(exc, errors.RateLimitedError):
+        headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
     return JSONResponse({"detail": detail, "error": type(exc).__name__}, status_code=status, headers=headers)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -39,14 +40,19 @@ def create_token(subject: str, key: str, ttl: timedelta, **claims: Any) -> str:
     return jwt.encode(payload, key, algorithm=ALGORITHM)
 
 
-def decode_token(token: str, key: str) -> dict[str, Any]:
-    """The claims of a valid token, or ``AuthError``."""
-    try:
-        return dict(jwt.decode(token, key, algorithms=[ALGORITHM]))
-    except jwt.ExpiredSignatureError:
-        raise AuthError("token expired") from None
-    except jwt.PyJWTError:
-        raise AuthError("invalid token") from None
+def decode_token(token: str, keys: str | Sequence[str]) -> dict[str, Any]:
+    """The claims of a token valid under any of ``keys`` (current first, then rotated-out ones), or
+    ``AuthError``."""
+    for key in [keys] if isinstance(keys, str) else keys:
+        try:
+            return dict(jwt.decode(token, key, algorithms=[ALGORITHM]))
+        except jwt.ExpiredSignatureError:
+            raise AuthError("token expired") from None
+        except jwt.InvalidSignatureError:
+            continue
+        except jwt.PyJWTError:
+            break
+    raise AuthError("invalid token")
 
 
 def new_api_key() -> str:

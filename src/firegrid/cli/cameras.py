@@ -30,7 +30,7 @@ def import_file(path: Path) -> None:
     """Add or update the cameras of a YAML/JSON registry file."""
     s = common.settings()
     with common.runtime(s) as rt, transaction(rt.sessions) as session:
-        ids = import_cameras(session, path)
+        ids = import_cameras(session, path, s.guard())
     typer.echo(json.dumps({"cameras": ids}))
 
 
@@ -52,7 +52,7 @@ def watch(
     with common.runtime(s) as rt:
         if cameras is not None:
             with transaction(rt.sessions) as session:
-                import_cameras(session, cameras)
+                import_cameras(session, cameras, s.guard())
         ctx = rt.cameras()
         with ThreadPoolExecutor(max_workers=s.cameras.pool_size) as pool:
             while True:

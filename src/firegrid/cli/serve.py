@@ -58,7 +58,7 @@ def _load_registries(settings: Settings, engine: Engine) -> None:
                 "sources from %s: %s", settings.sources_file, import_sources(session, settings.sources_file)
             )
         if settings.cameras.cameras_file is not None:
-            ids = import_cameras(session, settings.cameras.cameras_file)
+            ids = import_cameras(session, settings.cameras.cameras_file, settings.guard())
             log.info("cameras from %s: %s", settings.cameras.cameras_file, ids)
 
 

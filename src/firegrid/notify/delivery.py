@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from firegrid.notify import ratelimit
 from firegrid.notify.channels import Channel, DeliveryResult
+from firegrid.store import ratelimit
 from firegrid.store.tables import DeliveryAttempt, OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)

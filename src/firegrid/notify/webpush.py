@@ -18,6 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from firegrid.errors import InputError
 from firegrid.notify.channels import DeliveryResult
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,9 @@ class WebPushChannel:
         on_dead: Callable[[int], None],
         on_ok: Callable[[int], None] | None = None,
         timeout_s: float = 10.0,
+        check_endpoint: Callable[[str], None] | None = None,
     ) -> None:
+        self.check_endpoint = check_endpoint  # the SSRF guard: raises InputError for a non-public endpoint
         self.private_pem = private_pem
         self.subject = subject
         self.subscriptions = subscriptions
@@ -102,6 +105,14 @@ class WebPushChannel:
         outcomes = []
         for sub in subs:
             info = {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}
+            try:
+                if self.check_endpoint:
+                    self.check_endpoint(sub.endpoint)
+            except InputError as exc:
+                self.on_dead(sub.id)
+                log.warning("web push subscription %s refused and deleted: %s", sub.id, exc)
+                outcomes.append((True, None, f"{sub.id}: refused ({exc})"[:300]))
+                continue
             try:
                 response = webpush(
                     info,

@@ -23,13 +23,16 @@ from firegrid.detect.dust.cover import CoverModel
 from firegrid.detect.dust.haze import HazeModel
 from firegrid.detect.objects.boxes import Boxes
 from firegrid.detect.objects.model import ObjectModel
-from firegrid.errors import FiregridError, NotFoundError, SourceUnavailableError
+from firegrid.errors import FiregridError, InputError, NotFoundError, SourceUnavailableError
+from firegrid.netguard import CAMERA_SCHEMES, WEB_SCHEMES, OutboundGuard
 from firegrid.services.camera_dust import DustModels, watch_frame
 from firegrid.services.camera_events import EventContext, Sighting, create_event
+from firegrid.services.scenes import check_scene_path
 from firegrid.store.db import transaction
 from firegrid.store.tables import CameraRow, utcnow
 
 log = logging.getLogger(__name__)
+CAMERA_SECRET_PREFIX = "FIREGRID_CAMERA_"
 
 MAX_BACKOFF = 16
 
@@ -89,9 +92,34 @@ def upsert_camera(session: Session, config: CameraConfig) -> CameraRow:
     return row
 
 
-def import_cameras(session: Session, path: Path) -> list[str]:
-    """Upsert every camera of a YAML/JSON registry file."""
-    return [upsert_camera(session, c).id for c in load_cameras_file(path)]
+def import_cameras(session: Session, path: Path, guard: OutboundGuard) -> list[str]:
+    """Upsert every camera of a YAML/JSON registry file (URLs checked by the SSRF guard)."""
+    cameras = load_cameras_file(path)
+    for camera in cameras:
+        check_camera_urls(camera, guard)
+    return [upsert_camera(session, c).id for c in cameras]
+
+
+def check_camera_urls(config: CameraConfig, guard: OutboundGuard) -> None:
+    """Stream and PTZ URLs may only reach public hosts or the allowed private ranges."""
+    if config.stream.kind != "file":
+        guard.check_url(config.stream.url, f"camera {config.id} stream", CAMERA_SCHEMES)
+    if config.ptz is not None:
+        guard.check_url(config.ptz.goto_url, f"camera {config.id} PTZ URL", WEB_SCHEMES)
+
+
+def check_api_camera(config: CameraConfig, guard: OutboundGuard, roots: list[Path]) -> None:
+    """What a camera sent over the API may reference: guarded URLs, files under ``roots`` only, and
+    passwords only from ``FIREGRID_CAMERA_*`` variables or files under ``roots`` (no exfiltration of
+    other secrets into a URL the caller controls)."""
+    check_camera_urls(config, guard)
+    stream = config.stream
+    if stream.kind == "file":
+        check_scene_path(Path(stream.url), roots)
+    if stream.password_env and not stream.password_env.startswith(CAMERA_SECRET_PREFIX):
+        raise InputError(f"camera {config.id}: password_env must start with {CAMERA_SECRET_PREFIX}")
+    if stream.password_file:
+        check_scene_path(stream.password_file, roots)
 
 
 def camera_row(session: Session, camera_id: str) -> CameraRow:

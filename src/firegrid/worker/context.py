@@ -90,10 +90,11 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
     """The enabled channels: log and Web Push always, robots unless disabled, webhook and SMS when
     configured."""
     channels: dict[str, Channel] = {"log": LogChannel()}
+    guard = settings.guard()
     hook = settings.webhook
     if hook.url:
         secret = hook.secret.get_secret_value() if hook.secret else None
-        channels["webhook"] = WebhookChannel(hook.url, secret, httpx.Client(timeout=hook.timeout_s))
+        channels["webhook"] = WebhookChannel(hook.url, secret, guard.client(timeout=hook.timeout_s))
     store = NotifyStore(sessions)
     notify = settings.notify
     channels["webpush"] = WebPushChannel(
@@ -103,15 +104,16 @@ def build_channels(settings: Settings, sessions: sessionmaker[Session]) -> dict[
         store.forget,
         store.touch,
         notify.timeout_s,
+        lambda url: guard.check_url(url, "web push endpoint"),
     )
     if notify.robots:
-        client = httpx.Client(timeout=notify.timeout_s)
+        client = guard.client(timeout=notify.timeout_s)
         channels["wecom"] = WeComChannel(store.robot, client)
         channels["dingtalk"] = DingTalkChannel(store.robot, client)
     sms = notify.sms
     if sms.url:
         channels["sms"] = SmsChannel(
-            sms.url, httpx.Client(timeout=sms.timeout_s), sms.method, sms.headers, sms.body, sms.ok_contains
+            sms.url, guard.client(timeout=sms.timeout_s), sms.method, sms.headers, sms.body, sms.ok_contains
         )
     return channels
 
@@ -127,6 +129,7 @@ def build_runtime(settings: Settings) -> Runtime:
         sessions,
         GridCache(pipeline.route_buffer_m),
         build_channels(settings, sessions),
+        http=settings.guard().client(follow_redirects=True),
         land_use=LandUse(pipeline.landcover, pipeline.landcover_classes) if pipeline.landcover else None,
     )
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
 from firegrid.api.schemas import Me, Token
 from firegrid.auth import credentials
+from firegrid.errors import AuthError
+from firegrid.services import login_limits
 from firegrid.services.users import authenticate, user_cells
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -18,10 +20,22 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 @router.post("/token")
 def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], session: SessionDep, state: StateDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    session: SessionDep,
+    state: StateDep,
+    request: Request,
 ) -> Token:
-    """Exchange a username and password for a bearer token."""
-    user = authenticate(session, form.username, form.password)
+    """Exchange a username and password for a bearer token (429 after repeated failures)."""
+    s = state.runtime.settings
+    address = request.client.host if request.client else "unknown"
+    limits = (form.username, address, s.login_max_failures, s.login_window_min)
+    login_limits.check(session, *limits, datetime.now(UTC))
+    try:
+        user = authenticate(session, form.username, form.password)
+    except AuthError:
+        login_limits.record_failure(session, *limits, datetime.now(UTC))
+        session.commit()
+        raise
     ttl = timedelta(minutes=state.runtime.settings.token_ttl_min)
     token = credentials.create_token(user.username, state.runtime.settings.jwt_key(), ttl, role=user.role)
     return Token(access_token=token, expires_in=int(ttl.total_seconds()))

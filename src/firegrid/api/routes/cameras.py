@@ -11,10 +11,10 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
-from firegrid.api.deps import IngestorDep, PrincipalDep, SessionDep
+from firegrid.api.deps import IngestorDep, PrincipalDep, SessionDep, StateDep
 from firegrid.cameras.config import CameraConfig
 from firegrid.errors import InputError, NotFoundError
-from firegrid.services.cameras import camera_row, describe_camera, upsert_camera
+from firegrid.services.cameras import camera_row, check_api_camera, describe_camera, upsert_camera
 from firegrid.store.tables import CameraEvent, CameraRow
 
 router = APIRouter(tags=["cameras"])
@@ -55,13 +55,18 @@ def get_camera(camera_id: str, _: PrincipalDep, session: SessionDep) -> dict[str
 
 @router.put("/cameras/{camera_id}")
 def put_camera(
-    camera_id: str, _: IngestorDep, session: SessionDep, body: dict[str, Any] = Body(...)
+    camera_id: str, _: IngestorDep, session: SessionDep, state: StateDep, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
-    """Create or replace a camera (credentials as ``password_env`` / ``password_file`` references)."""
+    """Create or replace a camera (credentials as ``FIREGRID_CAMERA_*`` variables or files under the scan
+    roots; stream and PTZ URLs must be public or in FIREGRID_ALLOWED_NETWORKS)."""
     try:
         config = CameraConfig.model_validate({**body, "id": camera_id})
     except ValidationError as exc:
         raise InputError(f"camera {camera_id}: {exc.errors(include_url=False)}") from None
+    settings = state.runtime.settings
+    check_api_camera(
+        config, settings.guard(), [settings.scenes_dir, settings.home / "cameras", *settings.scan.roots]
+    )
     row = upsert_camera(session, config)
     session.commit()
     return describe_camera(row)

@@ -72,10 +72,13 @@ def vapid_key(state: StateDep) -> dict[str, str]:
 
 
 @router.post("/push/subscriptions", status_code=status.HTTP_201_CREATED)
-def subscribe(body: SubscriptionIn, principal: PrincipalDep, session: SessionDep) -> dict[str, int]:
-    """Keep (or move to this user) a browser subscription."""
+def subscribe(
+    body: SubscriptionIn, principal: PrincipalDep, session: SessionDep, state: StateDep
+) -> dict[str, int]:
+    """Keep (or move to this user) a browser subscription (its endpoint must be a public URL)."""
     if principal.user_id is None:
         raise InputError("API keys cannot subscribe to pushes")
+    state.runtime.settings.guard().check_url(body.endpoint, "web push endpoint")
     row = session.scalar(select(PushSubscription).where(PushSubscription.endpoint == body.endpoint))
     if row is None:
         row = PushSubscription(
@@ -106,11 +109,12 @@ def robots(_: NotifyManagerDep, session: SessionDep) -> list[RobotOut]:
 
 
 @router.post("/notify/robots", status_code=status.HTTP_201_CREATED)
-def add_robot(body: RobotIn, principal: NotifyManagerDep, session: SessionDep) -> RobotOut:
+def add_robot(body: RobotIn, principal: NotifyManagerDep, session: SessionDep, state: StateDep) -> RobotOut:
     """Register a robot for a cell in the caller's subtree."""
     cell = cell_row(session, body.cell_code)
     if not principal.sees(cell.path):
         raise NotFoundError(f"no cell {body.cell_code}")
+    state.runtime.settings.guard().check_url(body.url, f"robot {body.kind} URL")
     robot = NotifyRobot(**body.model_dump())
     session.add(robot)
     session.commit()

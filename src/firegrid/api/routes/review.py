@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from firegrid.api.bulletin_page import render_bulletin
-from firegrid.api.deps import HeatManagerDep, PrincipalDep, SessionDep, StateDep
-from firegrid.auth.roles import Permission, Principal
-from firegrid.errors import NotFoundError, PermissionDeniedError
+from firegrid.api.deps import HeatManagerDep, PrincipalDep, ReviewerDep, SessionDep, StateDep
+from firegrid.auth.roles import Principal
+from firegrid.errors import NotFoundError
 from firegrid.services import exports, heat_mask, queries, stats
 from firegrid.services.grid import ActiveGrid
 from firegrid.services.heat_sources import decide_proposal
@@ -267,11 +267,6 @@ class SplitIn(BaseModel):
     reason: str = Field("split by a reviewer", max_length=300)
 
 
-def _reviewer(principal: Principal) -> None:
-    if not principal.can(Permission.REVIEW_TASKS):
-        raise PermissionDeniedError(f"a {principal.role} cannot split or undo incident changes")
-
-
 @router.get("/incidents/{incident_id}/changes")
 def incident_changes(incident_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """Merges and splits that touched the incident (automatic fusion and reviewers), undoable."""
@@ -299,10 +294,9 @@ def incident_changes(incident_id: int, principal: PrincipalDep, session: Session
 
 @router.post("/incidents/{incident_id}/split")
 def split(
-    incident_id: int, body: SplitIn, principal: PrincipalDep, session: SessionDep, state: StateDep
+    incident_id: int, body: SplitIn, principal: ReviewerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
     """Move detections of a wrongly fused incident into a new incident and task."""
-    _reviewer(principal)
     queries.get_incident(session, principal, incident_id)
     change = split_incident(session, incident_id, body.detection_ids, principal.name, body.reason)
     other = session.get_one(IncidentRow, change.other_id)
@@ -315,9 +309,8 @@ def split(
 
 
 @router.post("/incidents/changes/{change_id}/undo")
-def undo(change_id: int, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+def undo(change_id: int, principal: ReviewerDep, session: SessionDep) -> dict[str, Any]:
     """Put a merge or a split back."""
-    _reviewer(principal)
     change = session.get(IncidentChange, change_id)
     if change is None:
         raise NotFoundError(f"no incident change {change_id}")

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
+from firegrid.api.deps import PrincipalDep, SessionDep, StateDep, require
 from firegrid.api.routes.incidents import FiltersDep
 from firegrid.api.schemas import (
     EvidenceOut,
@@ -26,6 +26,7 @@ from firegrid.api.schemas import (
     Verdict,
 )
 from firegrid.api.uploads import read_limited
+from firegrid.auth.roles import Permission
 from firegrid.errors import InputError, NotFoundError
 from firegrid.services import queries, task_actions
 from firegrid.services.escalation import stage
@@ -36,6 +37,9 @@ from firegrid.store.tables import IncidentRow, TaskEvidence, TaskRow, utcnow
 from firegrid.worker.context import Runtime
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
+# Declared on the routes (the authorisation matrix reads them); the services check the same again.
+ACT = [Depends(require(Permission.ACT_ON_TASKS))]
+REVIEW = [Depends(require(Permission.REVIEW_TASKS))]
 
 
 def _place(runtime: Runtime, session: SessionDep, code: str | None, grid: ActiveGrid | None = None) -> str:
@@ -117,7 +121,7 @@ def _where(body: Position) -> task_actions.Where:
     return task_actions.Where(body.lon, body.lat)
 
 
-@router.post("/{task_id}/acknowledge")
+@router.post("/{task_id}/acknowledge", dependencies=ACT)
 def acknowledge(
     task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -127,7 +131,7 @@ def acknowledge(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/on-site")
+@router.post("/{task_id}/on-site", dependencies=ACT)
 def on_site(
     task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -137,7 +141,7 @@ def on_site(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/evidence", status_code=201)
+@router.post("/{task_id}/evidence", status_code=201, dependencies=ACT)
 async def add_evidence(
     task_id: int,
     principal: PrincipalDep,
@@ -181,7 +185,7 @@ def evidence_image(
     return FileResponse(row.watermarked_path, media_type="image/jpeg")
 
 
-@router.post("/{task_id}/verdict")
+@router.post("/{task_id}/verdict", dependencies=ACT)
 def verdict(
     task_id: int, body: Verdict, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -209,7 +213,7 @@ def verdict(
     return _detail(session, runtime, task)
 
 
-@router.post("/{task_id}/handled")
+@router.post("/{task_id}/handled", dependencies=ACT)
 def handled(
     task_id: int, body: Note, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -219,7 +223,7 @@ def handled(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/close")
+@router.post("/{task_id}/close", dependencies=REVIEW)
 def close(
     task_id: int, body: Note, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -229,7 +233,7 @@ def close(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/reassign")
+@router.post("/{task_id}/reassign", dependencies=REVIEW)
 def reassign(
     task_id: int, body: Reassign, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -250,7 +254,7 @@ def reassign(
     return _detail(session, runtime, task)
 
 
-@router.post("/{task_id}/merge")
+@router.post("/{task_id}/merge", dependencies=REVIEW)
 def merge(
     task_id: int, body: Merge, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:

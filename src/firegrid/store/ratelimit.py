@@ -1,5 +1,6 @@
-"""A token bucket per key (e.g. 20 messages per minute per group robot), kept in the database so
-every worker shares it. Taking a token locks the bucket row for the transaction."""
+"""A token bucket per key (20 messages a minute per group robot, 5 failed logins per quarter hour per user
+and address), kept in the database so every process shares it. Taking a token locks the bucket row for the
+transaction."""
 
 from __future__ import annotations
 
@@ -27,3 +28,14 @@ def take(session: Session, key: str, per_minute: float, now: datetime, burst: fl
     bucket.tokens = tokens
     session.flush()
     return (1.0 - tokens) * 60.0 / per_minute
+
+
+def wait(session: Session, key: str, per_minute: float, now: datetime, burst: float | None = None) -> float:
+    """Seconds until a token is available (0.0 now), without taking one."""
+    bucket = session.get(RateBucket, key)
+    if bucket is None:
+        return 0.0
+    capacity = burst if burst is not None else per_minute
+    elapsed = max(0.0, (now - bucket.updated_at).total_seconds())
+    tokens = min(capacity, bucket.tokens + elapsed * per_minute / 60.0)
+    return 0.0 if tokens >= 1.0 else (1.0 - tokens) * 60.0 / per_minute
