@@ -307,6 +307,7 @@ class Settings(BaseSettings):
     outbox_sweep_s: float = Field(30.0, gt=0)
     stale_job_min: float = Field(15.0, gt=0)
     log_level: str = "INFO"
+    log_format: Literal["plain", "json"] = "plain"  # json: one object per line, with request ids
     models_dir: Path | None = None  # default: models/ of the source checkout
     pipeline: PipelineConfig = Field(default_factory=PipelineConfig)
     webhook: WebhookConfig = Field(default_factory=WebhookConfig)

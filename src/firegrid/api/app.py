@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,6 +33,7 @@ from firegrid.api.routes import (
     users,
 )
 from firegrid.config import Settings
+from firegrid.logs import configure, new_request_id, request_id
 from firegrid.worker.app import TaskQueue, create_celery
 from firegrid.worker.context import build_runtime
 
@@ -52,13 +54,16 @@ Every list is filtered to the caller's grid subtree.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; resources are created in the lifespan, not at import."""
     settings = settings or Settings()
+    if not logging.getLogger().handlers:  # a uvicorn worker process started from the factory
+        configure(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
-        app.state.firegrid = AppState(runtime, TaskQueue(create_celery(settings)), settings.jwt_keys())
+        queue = TaskQueue(create_celery(settings))
+        app.state.firegrid = AppState(runtime, queue, settings.jwt_keys())
         registry = CollectorRegistry()
-        registry.register(PipelineCollector(runtime.sessions))
+        registry.register(PipelineCollector(runtime.sessions, queue.depth))
         app.state.metrics_registry = registry
         app.state.http_metrics = HttpMetrics(registry)
         log.info("firegrid API up (database %s)", runtime.engine.url.render_as_string(hide_password=True))
@@ -82,6 +87,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if metrics is None:
             return await call_next(request)
         return await metrics.middleware(request, call_next)
+
+    @app.middleware("http")
+    async def tag_request(request, call_next):  # type: ignore[no-untyped-def]
+        rid = new_request_id(request.headers.get("x-request-id"))
+        token = request_id.set(rid)
+        start = time.perf_counter()
+        try:
+            response = await call_next(request)
+            elapsed_ms = (time.perf_counter() - start) * 1e3
+            log.debug(
+                "%s %s -> %d (%.0f ms)", request.method, request.url.path, response.status_code, elapsed_ms
+            )
+        finally:
+            request_id.reset(token)
+        response.headers["X-Request-ID"] = rid
+        return response
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:

@@ -17,7 +17,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import Response
 
-from firegrid.store.tables import DetectionRow, IncidentRow, IngestJob, OutboxMessage, SourceRow, TaskRow
+from firegrid.store.tables import (
+    DetectionRow,
+    IncidentRow,
+    IngestJob,
+    OutboxMessage,
+    SourceRow,
+    TaskRow,
+    utcnow,
+)
+
+OPEN_TASK_STATUSES = ("new", "dispatched", "acknowledged", "on_site")
 
 
 class PipelineCollector(Collector):
@@ -31,8 +41,9 @@ class PipelineCollector(Collector):
         ("firegrid_ingest_jobs", "Ingest jobs by status", IngestJob),
     )
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], queue_depth: Callable[[], int | None]) -> None:
         self.sessions = sessions
+        self.queue_depth = queue_depth
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         """Query the counts."""
@@ -44,7 +55,18 @@ class PipelineCollector(Collector):
                 ):
                     family.add_metric([status], count)
                 yield family
+            overdue = session.scalar(
+                select(func.count())
+                .select_from(TaskRow)
+                .where(TaskRow.status.in_(OPEN_TASK_STATUSES), TaskRow.verify_by < utcnow())
+            )
+            yield GaugeMetricFamily(
+                "firegrid_tasks_overdue", "Open tasks past their verification deadline", value=overdue or 0
+            )
             yield from _source_families(session)
+        depth = self.queue_depth()
+        if depth is not None:
+            yield GaugeMetricFamily("firegrid_queue_depth", "Jobs waiting in the broker queue", value=depth)
 
 
 class HttpMetrics:

@@ -93,11 +93,19 @@ def worker_cmd(
     beat: Annotated[bool, typer.Option(help="also run the periodic scheduler (one per deployment)")] = False,
     pool: Annotated[str, typer.Option(help="prefork, solo or threads")] = "prefork",
     name: Annotated[str, typer.Option(help="worker node name")] = "firegrid@%h",
+    metrics_port: Annotated[
+        int | None, typer.Option(help="serve this worker's Prometheus metrics on 0.0.0.0:PORT")
+    ] = None,
 ) -> None:
     """Run a Celery worker (FIREGRID_BROKER_URL=redis://... for several machines)."""
     from firegrid.cli.serve import run_worker
 
-    run_worker(common.settings(), concurrency=concurrency, beat=beat, pool=pool, name=name)
+    s = common.settings()
+    if metrics_port is not None:
+        from firegrid.telemetry import serve_metrics
+
+        serve_metrics(metrics_port, "0.0.0.0")
+    run_worker(s, concurrency=concurrency, beat=beat, pool=pool, name=name)
 
 
 @app.command()

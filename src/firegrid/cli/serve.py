@@ -79,6 +79,8 @@ def run_service(
     child = _start_embedded_worker() if (worker if worker is not None else embedded) else None
     TaskQueue(create_celery(settings)).sweep()  # deliver what was queued while nothing ran
     host, port = host or settings.host, port or settings.port
+    # JSON logs: uvicorn's loggers propagate to firegrid's root handler instead of their own
+    log_config = None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG
     print(f"firegrid is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)  # noqa: T201
     try:
         if workers > 1:
@@ -89,9 +91,16 @@ def run_service(
                 host=host,
                 port=port,
                 log_level=settings.log_level.lower(),
+                log_config=log_config,
             )
         else:
-            uvicorn.run(create_app(settings), host=host, port=port, log_level=settings.log_level.lower())
+            uvicorn.run(
+                create_app(settings),
+                host=host,
+                port=port,
+                log_level=settings.log_level.lower(),
+                log_config=log_config,
+            )
     finally:
         if child is not None and child.poll() is None:
             child.send_signal(signal.SIGTERM)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from firegrid.notify.channels import Channel, DeliveryResult
 from firegrid.store import ratelimit
 from firegrid.store.tables import DeliveryAttempt, OutboxMessage, utcnow
+from firegrid.telemetry import NOTIFICATION_FAILURES
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,8 @@ def _siblings(session: Session, message: OutboxMessage, now: datetime) -> list[O
 
 
 def _settle(message: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
+    if not result.ok:
+        NOTIFICATION_FAILURES.labels(message.channel).inc()
     if result.ok:
         message.status, message.sent_at = "sent", now
     elif result.permanent or message.attempts >= MAX_ATTEMPTS:

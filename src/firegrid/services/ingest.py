@@ -8,6 +8,7 @@ redelivered job finds its summary instead of ingesting twice.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from firegrid.services.tasks import create_task, task_updated
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, IngestJob, utcnow
 from firegrid.suppress.matching import spurious_mask
+from firegrid.telemetry import DETECTIONS_STORED
 from firegrid.types import DetectionStatus, Hazard
 
 log = logging.getLogger(__name__)
@@ -352,7 +354,10 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     result = session.execute(
         insert(DetectionRow).returning(DetectionRow.id, sort_by_parameter_order=True), rows
     )
-    return [r[0] for r in result]
+    ids = [r[0] for r in result]
+    for kind, n in Counter(r["source_kind"] for r in rows).items():
+        DETECTIONS_STORED.labels(kind).inc(n)
+    return ids
 
 
 def _disagreements(

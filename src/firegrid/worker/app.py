@@ -80,6 +80,15 @@ class TaskQueue:
         """Queue a sweep now (due notifications, stale jobs)."""
         self.app.send_task(SWEEP_TASK)
 
+    def depth(self) -> int | None:
+        """Messages waiting in the default queue (None when the broker cannot say)."""
+        try:
+            with self.app.connection_for_read() as connection, connection.channel() as channel:
+                declared = channel.queue_declare(queue=self.app.conf.task_default_queue, passive=True)
+                return int(declared.message_count)
+        except Exception:  # a metric, never an error
+            return None
+
     def ping(self) -> bool:
         """True when the broker accepts a connection."""
         try:

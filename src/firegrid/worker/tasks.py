@@ -6,11 +6,12 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from celery import Task, shared_task
+from celery import Task, shared_task, signals
 from sqlalchemy import select
 
 from firegrid.cameras.evidence import prune
 from firegrid.errors import FiregridError
+from firegrid.logs import request_id
 from firegrid.notify.delivery import claim, deliver, due_message_ids, release_stale_claims
 from firegrid.services.cameras import due_cameras, patrol_safely
 from firegrid.services.escalation import escalate_due
@@ -38,6 +39,12 @@ from firegrid.worker.app import (
 from firegrid.worker.context import Runtime, runtime_for
 
 log = logging.getLogger(__name__)
+
+
+@signals.task_prerun.connect
+def _tag_logs(task_id: str | None = None, **_: Any) -> None:
+    """Log records of a task carry its id (the worker's request id)."""
+    request_id.set(task_id or "-")
 
 
 def _runtime(task: Task) -> Runtime:

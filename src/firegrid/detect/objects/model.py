@@ -21,6 +21,7 @@ from firegrid.detect.objects.decoders import DECODERS
 from firegrid.detect.objects.letterbox import letterbox
 from firegrid.detect.sessions import session
 from firegrid.errors import ConfigError
+from firegrid.telemetry import DETECTOR_SECONDS
 
 
 class InputSpec(BaseModel):
@@ -110,6 +111,7 @@ class ObjectModel:
         boxes = boxes[width <= self.manifest.max_box_width * image_bgr.shape[1]]
         t3 = time.perf_counter()
         self.timings = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
+        DETECTOR_SECONDS.labels(self.manifest.name).observe(t3 - t0)
         return boxes
 
     def postprocess(self, output: NDArray[np.float32]) -> Boxes:

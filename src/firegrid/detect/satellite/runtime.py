@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from firegrid.detect.sessions import session
 from firegrid.errors import ConfigError
+from firegrid.telemetry import DETECTOR_SECONDS
 
 
 def default_models_dir() -> Path:
@@ -64,5 +65,6 @@ class PixelModel:
     def run(self, bands: dict[str, NDArray[np.float32]]) -> dict[str, NDArray[np.bool_]]:
         """Evaluate the graph on same-shaped float32 arrays."""
         feeds = {name: np.ascontiguousarray(bands[name], dtype=np.float32) for name in self.manifest.inputs}
-        outputs = self._session().run(self.manifest.outputs, feeds)
+        with DETECTOR_SECONDS.labels(self.manifest.name).time():
+            outputs = self._session().run(self.manifest.outputs, feeds)
         return dict(zip(self.manifest.outputs, outputs, strict=True))
