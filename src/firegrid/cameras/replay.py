@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-import cv2
-import numpy as np
+from pathlib import Path
 
 from firegrid.cameras import temporal
 from firegrid.cameras.config import TemporalConfig
 from firegrid.detect.objects.model import ObjectModel
-from firegrid.errors import InputError
+from firegrid.imagery.decode import read_image
 
 
 @dataclass(frozen=True)
@@ -40,10 +38,7 @@ def replay(frames: Iterable[tuple[str, str]], detector: ObjectModel, config: Tem
     state = temporal.WindowState()
     alarms = []
     for index, (name, path) in enumerate(frames):
-        image = cv2.imread(path, cv2.IMREAD_COLOR)
-        if image is None:
-            raise InputError(f"{path}: not a readable image")
-        boxes = detector.detect(np.asarray(image, np.uint8))
+        boxes = detector.detect(read_image(Path(path), path))
         for c in temporal.update(state, boxes, config):
             if c.new:
                 cls = detector.classes[c.class_id] if c.class_id < len(detector.classes) else ""

@@ -20,7 +20,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from firegrid.cameras.config import StreamConfig
-from firegrid.errors import SourceUnavailableError
+from firegrid.errors import InputError, SourceUnavailableError
+from firegrid.imagery.decode import read_image
 
 log = logging.getLogger(__name__)
 
@@ -69,17 +70,19 @@ def _snapshot(camera_id: str, stream: StreamConfig, http: httpx.Client | None) -
         raise StreamError(
             f"camera {camera_id}: snapshot {stream.display_url()} answered HTTP {response.status_code}"
         )
-    image = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise StreamError(f"camera {camera_id}: snapshot {stream.display_url()} is not an image")
-    return Frame(np.asarray(image, np.uint8), datetime.now(UTC))
+    try:
+        image = read_image(response.content, f"camera {camera_id}: snapshot {stream.display_url()}")
+    except InputError as exc:
+        raise StreamError(str(exc)) from exc
+    return Frame(image, datetime.now(UTC))
 
 
 def _image_file(camera_id: str, path: Path) -> Frame:
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise StreamError(f"camera {camera_id}: {path} is not a readable image")
-    return Frame(np.asarray(image, np.uint8), datetime.now(UTC))
+    try:
+        image = read_image(path, f"camera {camera_id}: {path}")
+    except InputError as exc:
+        raise StreamError(str(exc)) from exc
+    return Frame(image, datetime.now(UTC))
 
 
 def _video(camera_id: str, stream: StreamConfig, position: int) -> list[Frame]:

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -16,6 +15,7 @@ from firegrid.detect.objects.boxes import Boxes
 from firegrid.drones.footprint import Projector
 from firegrid.drones.metadata import DronePose, read_pose
 from firegrid.errors import InputError
+from firegrid.imagery.decode import read_image
 from firegrid.imagery.georef import pixel_centres_to_lonlat
 from firegrid.imagery.rasters import open_raster
 
@@ -40,11 +40,7 @@ def open_drone_image(path: Path) -> DroneImage:
     """A GeoTIFF (any CRS) or a JPEG/PNG; JPEGs with a DJI/EXIF pose get a ground projection."""
     if path.suffix.lower() in (".tif", ".tiff"):
         return _geotiff(path)
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise InputError(f"{path}: not a readable image")
-    if image.shape[0] * image.shape[1] > MAX_PIXELS:
-        raise InputError(f"{path}: {image.shape[1]}x{image.shape[0]} px exceeds the {MAX_PIXELS} pixel limit")
+    image = read_image(path, str(path), MAX_PIXELS)
     try:
         pose = read_pose(path)
         projector = Projector.from_pose(pose)

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from firegrid import __version__
+from firegrid.errors import InputError
 from firegrid.firepoints import fields as fp
 from firegrid.firepoints.result import ParseResult, RecordCollector
 from firegrid.types import SourceKind
@@ -131,7 +132,11 @@ def _plain(value: Any) -> Any:
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
-    yield from csv.reader(io.StringIO(fp.read_text(path), newline=""))
+    reader = csv.reader(io.StringIO(fp.read_text(path), newline=""))
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise InputError(f"{path.name}:{reader.line_num}: unreadable CSV ({exc})") from exc
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:

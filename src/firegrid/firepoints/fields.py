@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from firegrid.errors import UnsupportedFormatError
+
 PLATFORMS = {
     "T": "Terra",
     "TERRA": "Terra",
@@ -36,12 +38,17 @@ CLASS_CONFIDENCE = {"L": 0.25, "LOW": 0.25, "N": 0.6, "NOMINAL": 0.6, "M": 0.6, 
 
 
 def read_text(path: Path) -> str:
-    """File text as UTF-8 (with or without BOM), falling back to GB18030 (GBK)."""
+    """File text as UTF-8 (with or without BOM), falling back to GB18030 (GBK); newlines normalised
+    (a lone ``\r`` would stop the csv module); ``UnsupportedFormatError`` for anything else."""
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("gb18030")
+        try:
+            text = raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise UnsupportedFormatError(f"{path.name}: not UTF-8 or GBK/GB18030 text") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def number(value: Any, name: str, *, required: bool = False) -> float:

@@ -85,13 +85,16 @@ def read_csv(path: Path, name: str | None = None) -> ParseResult:
     collector = RecordCollector(name or str(path), DETECTOR, __version__)
     reader = csv.DictReader(io.StringIO(fp.read_text(path), newline=""))
     reader.fieldnames = [f.strip().lower() for f in (reader.fieldnames or [])]
-    for row in reader:
-        collector.rows_read += 1
-        line = reader.line_num
-        if None in row:
-            collector.fail(line, f"{len(row[None])} extra cell(s) beyond the header")  # type: ignore[index]
-            continue
-        _collect(collector, line, row)
+    try:
+        for row in reader:
+            collector.rows_read += 1
+            line = reader.line_num
+            if None in row:
+                collector.fail(line, f"{len(row[None])} extra cell(s) beyond the header")  # type: ignore[index]
+                continue
+            _collect(collector, line, row)
+    except csv.Error as exc:  # the rows before stay accepted
+        collector.fail(reader.line_num, f"unreadable CSV from here on: {exc}")
     return collector.result("firms-csv")
 
 

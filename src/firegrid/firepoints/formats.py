@@ -32,16 +32,16 @@ def detect_format(path: Path) -> str:
         return "bulletin"
     if suffix in {".json", ".geojson"}:
         return "firms-json"
-    try:
-        head = read_text(path)[:4096]
-    except UnicodeDecodeError:
-        raise UnsupportedFormatError(f"{path.name}: not a text file") from None
+    head = read_text(path)[:4096]
     if cspp.looks_like_cspp(path, head):
         return "cspp"
-    first_line = next(csv.reader(io.StringIO(head)), [])
+    try:
+        first_line = next(csv.reader(io.StringIO(head)), [])
+        rows = list(csv.reader(io.StringIO(head)))[:20]
+    except csv.Error as exc:
+        raise UnsupportedFormatError(f"{path.name}: not a readable CSV ({exc})") from None
     if firms.looks_like_firms(first_line):
         return "firms-csv"
-    rows = list(csv.reader(io.StringIO(head)))[:20]
     if any(bulletin.is_bulletin_header(r) for r in rows):
         return "bulletin"
     raise UnsupportedFormatError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,12 @@ def parse_mtl(path: Path) -> dict[str, str]:
     text = path.read_text(encoding="utf-8", errors="replace")
     flat: dict[str, str] = {}
     if path.suffix.lower() == ".json":
-        _flatten(json.loads(text), flat)
+        try:
+            _flatten(json.loads(text), flat)
+        except (ValueError, RecursionError) as exc:
+            raise InputError(f"{path.name}: not a JSON MTL file ({exc})") from exc
+        if not flat:
+            raise InputError(f"{path.name}: an empty MTL file")
         return flat
     for line in text.splitlines():
         match = _LINE.match(line)
@@ -46,9 +52,14 @@ def _flatten(node: Any, flat: dict[str, str]) -> None:
 def reflectance_coefficients(mtl: dict[str, str], band: int) -> tuple[float, float]:
     """(REFLECTANCE_MULT_BAND_n, REFLECTANCE_ADD_BAND_n)."""
     try:
-        return float(mtl[f"REFLECTANCE_MULT_BAND_{band}"]), float(mtl[f"REFLECTANCE_ADD_BAND_{band}"])
+        mult, add = float(mtl[f"REFLECTANCE_MULT_BAND_{band}"]), float(mtl[f"REFLECTANCE_ADD_BAND_{band}"])
     except KeyError:
         raise InputError(f"MTL has no reflectance rescaling for band {band}") from None
+    except ValueError as exc:
+        raise InputError(f"MTL reflectance rescaling of band {band} is not a number ({exc})") from None
+    if not (math.isfinite(mult) and math.isfinite(add)):
+        raise InputError(f"MTL reflectance rescaling of band {band} is not finite")
+    return mult, add
 
 
 def acquisition_time(mtl: dict[str, str]) -> datetime | None:
@@ -57,7 +68,10 @@ def acquisition_time(mtl: dict[str, str]) -> datetime | None:
     if not day:
         return None
     clock = mtl.get("SCENE_CENTER_TIME", "00:00:00Z").rstrip("Z")[:15]
-    return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
+    except ValueError:
+        raise InputError(f"MTL acquisition time {day!r} {clock!r} is not a date and time") from None
 
 
 def find_mtl(folder: Path) -> Path | None:

@@ -18,6 +18,7 @@ from firegrid.auth.roles import Permission, Principal
 from firegrid.config import TaskSettings
 from firegrid.errors import ConflictError, InputError, PermissionDeniedError, UploadTooLargeError
 from firegrid.exif import position, read_exif, taken_at
+from firegrid.imagery.decode import check_header
 from firegrid.services.tasks import visible_task
 from firegrid.store.tables import IncidentRow, TaskEvidence, utcnow
 from firegrid.workflow import TaskStatus
@@ -58,6 +59,7 @@ def add_photo(
         raise ConflictError(f"task {task_id} is closed")
     if len(data) > checks.photo_max_bytes:
         raise UploadTooLargeError(f"photo of {len(data)} bytes is above {checks.photo_max_bytes}")
+    check_header(data, "the photo")  # pixel limit before anything is decoded
     try:
         with Image.open(io.BytesIO(data)) as probe:
             probe.verify()
