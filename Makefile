@@ -35,6 +35,7 @@ vendor:
 lint: $(VENV)/.train-installed
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/hadolint docker/Dockerfile
 
 typecheck: $(VENV)/.train-installed
 	$(BIN)/mypy

@@ -32,6 +32,7 @@ from firegrid.api.routes import (
     tasks,
     users,
 )
+from firegrid.api.schemas import ERROR_RESPONSES
 from firegrid.config import Settings
 from firegrid.logs import configure, new_request_id, request_id
 from firegrid.worker.app import TaskQueue, create_celery
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=ERROR_RESPONSES,
         max_body_size=settings.upload_max_bytes + MULTIPART_SLACK,  # 413 while streaming, before parsing
     )
     add_exception_handlers(app)

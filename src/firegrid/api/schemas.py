@@ -10,6 +10,34 @@ from pydantic import BaseModel, ConfigDict, Field
 from firegrid.services.ingest import IngestSummary
 
 
+class ErrorOut(BaseModel):
+    """Every error answer: what went wrong (naming the input) and the error class."""
+
+    detail: str | list[dict[str, Any]]
+    error: str | None = None  # absent on the web framework's own errors (malformed multipart, ...)
+
+
+def binary(*media_types: str, description: str = "The file") -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route answering with non-JSON content."""
+    return {200: {"description": description, "content": {m: {} for m in media_types}}}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorOut, "description": text}
+    for code, text in (
+        (400, "Bad input: the message names the input and the problem"),
+        (401, "Missing, expired or wrong credentials"),
+        (403, "Authenticated, but the role may not do this"),
+        (404, "No such resource in the caller's grid subtree"),
+        (409, "Not allowed in the current state"),
+        (413, "Upload larger than the configured limit"),
+        (415, "Unsupported file format"),
+        (429, "Too many failed logins; see Retry-After"),
+        (503, "The database or broker is unavailable; see Retry-After"),
+    )
+}
+
+
 class Token(BaseModel):
     """An OAuth2 bearer token."""
 

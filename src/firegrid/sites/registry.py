@@ -55,7 +55,17 @@ class SiteRecord(BaseModel):
     @field_validator("polygon")
     @classmethod
     def _valid_polygon(cls, value: dict[str, Any]) -> dict[str, Any]:
-        geometry = shapely.geometry.shape(value)
+        try:
+            geometry = shapely.geometry.shape(value)
+        except (
+            AttributeError,
+            KeyError,
+            TypeError,
+            ValueError,
+            IndexError,
+            shapely.errors.ShapelyError,
+        ) as exc:
+            raise ValueError(f"not a GeoJSON geometry ({type(exc).__name__}: {exc})") from None
         if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
             raise ValueError(f"a site needs a Polygon or MultiPolygon, got {geometry.geom_type}")
         minx, miny, maxx, maxy = geometry.bounds

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
 from firegrid.api.deps import IngestorDep, PrincipalDep, SessionDep, StateDep
+from firegrid.api.schemas import binary
 from firegrid.cameras.config import CameraConfig
 from firegrid.errors import InputError, NotFoundError
 from firegrid.services.cameras import camera_row, check_api_camera, describe_camera, upsert_camera
@@ -83,7 +84,7 @@ def list_events(
     return [CameraEventOut.model_validate(e) for e in session.scalars(query)]
 
 
-@router.get("/camera-events/{event_id}/{kind}.jpg")
+@router.get("/camera-events/{event_id}/{kind}.jpg", responses=binary("image/jpeg"))
 def evidence(
     event_id: int, kind: Literal["frame", "crop"], _: IngestorDep, session: SessionDep
 ) -> FileResponse:

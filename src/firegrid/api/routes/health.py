@@ -11,10 +11,12 @@ from sqlalchemy import text
 
 from firegrid import __version__
 from firegrid.api.deps import StateDep
+from firegrid.api.schemas import binary
 from firegrid.services.grid import active_version
 from firegrid.store.db import schema_is_current
 
 router = APIRouter(tags=["health"])
+RETRY_AFTER_S = 5
 
 
 @router.get("/health")
@@ -23,7 +25,7 @@ def health() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready")
+@router.get("/ready", responses={503: {"description": "Not ready: the checks say which part is down"}})
 def ready(state: StateDep) -> JSONResponse:
     """Ready to serve: database reachable and migrated, a grid loaded, broker reachable."""
     checks: dict[str, Any] = {}
@@ -39,10 +41,11 @@ def ready(state: StateDep) -> JSONResponse:
     checks["broker"] = "ok" if state.queue.ping() else "unavailable"
     ok = checks.get("database") == "ok" and checks.get("schema") == "ok" and checks["broker"] == "ok"
     ok = ok and str(checks.get("grid", "")).startswith("version")
-    return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+    headers = None if ok else {"Retry-After": str(RETRY_AFTER_S)}  # as the 503s of other routes
+    return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503, headers=headers)
 
 
-@router.get("/metrics")
+@router.get("/metrics", responses=binary("text/plain", description="Prometheus text format"))
 def metrics(request: Request) -> Response:
     """Prometheus text format: this process (requests, detector latency, ...) and database-wide gauges."""
     body = generate_latest(REGISTRY) + generate_latest(request.app.state.metrics_registry)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from firegrid.api.bulletin_page import render_bulletin
 from firegrid.api.deps import HeatManagerDep, PrincipalDep, ReviewerDep, SessionDep, StateDep
+from firegrid.api.schemas import binary
 from firegrid.auth.roles import Principal
 from firegrid.errors import NotFoundError
 from firegrid.services import exports, heat_mask, queries, stats
@@ -138,7 +139,14 @@ def township_ranking(
     )
 
 
-@router.get("/export/incidents.{fmt}")
+@router.get(
+    "/export/incidents.{fmt}",
+    responses=binary(
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/geo+json",
+    ),
+)
 def export_incidents(
     fmt: Literal["csv", "xlsx", "geojson"],
     principal: PrincipalDep,
@@ -171,7 +179,7 @@ def export_incidents(
     )
 
 
-@router.get("/incidents/{incident_id}/cap.xml")
+@router.get("/incidents/{incident_id}/cap.xml", responses=binary("application/cap+xml"))
 def cap(incident_id: int, principal: PrincipalDep, session: SessionDep, state: StateDep) -> Response:
     """The incident's latest revision as a CAP 1.2 message (Alert / Update / Cancel + references)."""
     incident = queries.get_incident(session, principal, incident_id)
@@ -211,7 +219,7 @@ def daily_bulletin_json(
     return {k: v for k, v in data.items() if k not in ("points", "cells")}
 
 
-@router.get("/bulletins/daily.png")
+@router.get("/bulletins/daily.png", responses=binary("image/png"))
 def daily_bulletin_map(
     principal: PrincipalDep, session: SessionDep, state: StateDep, day: Annotated[date | None, Query()] = None
 ) -> Response:

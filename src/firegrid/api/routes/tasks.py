@@ -24,6 +24,7 @@ from firegrid.api.schemas import (
     TaskOut,
     TimelineItem,
     Verdict,
+    binary,
 )
 from firegrid.api.uploads import read_limited
 from firegrid.auth.roles import Permission
@@ -173,7 +174,7 @@ async def add_evidence(
     return _evidence(evidence)
 
 
-@router.get("/{task_id}/evidence/{evidence_id}.jpg")
+@router.get("/{task_id}/evidence/{evidence_id}.jpg", responses=binary("image/jpeg"))
 def evidence_image(
     task_id: int, evidence_id: int, principal: PrincipalDep, session: SessionDep
 ) -> FileResponse:
