@@ -40,17 +40,16 @@ def robots_for(
     """Enabled robots of ``kind`` on the deepest of the cell and its ancestors that has any."""
     if tree is None or cell_code is None or cell_code not in tree:
         return []
-    for cell in reversed(tree.ancestors(cell_code)):
-        robots = list(
-            session.scalars(
-                select(NotifyRobot)
-                .where(NotifyRobot.cell_code == cell.code, NotifyRobot.kind == kind, NotifyRobot.enabled)
-                .order_by(NotifyRobot.id)
-            )
-        )
-        if robots:
-            return robots
-    return []
+    depth = {cell.code: i for i, cell in enumerate(tree.ancestors(cell_code))}
+    found = session.scalars(  # one query for the whole chain, then the deepest level that has any
+        select(NotifyRobot)
+        .where(NotifyRobot.cell_code.in_(list(depth)), NotifyRobot.kind == kind, NotifyRobot.enabled)
+        .order_by(NotifyRobot.id)
+    ).all()
+    if not found:
+        return []
+    deepest = max(depth[r.cell_code] for r in found)
+    return [r for r in found if depth[r.cell_code] == deepest]
 
 
 def _subscribed(session: Session, users: Sequence[User]) -> set[int]:
