@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from firegrid import sample
 from firegrid.cli.demo import DEMO_PASSWORD, sample_users
@@ -107,6 +107,9 @@ def seed(home: Path, incidents: int) -> str:
             insert(TaskAssignee),
             [{"task_id": i + 1, "user_id": inspector.id} for i in range(INSPECTOR_TASKS)],
         )
+        if session.get_bind().dialect.name == "postgresql":  # explicit ids: move the sequences past them
+            for table in ("incidents", "tasks"):
+                session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {incidents})"))
     runtime.close()
     return f"insp-{busy.code}"
 
