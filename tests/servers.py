@@ -44,36 +44,87 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _ping_redis(url: str) -> bool:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
+    try:
+        return bool(client.ping())  # False/raises while the AOF is still loading
+    except redis.RedisError:
+        return False
+    finally:
+        client.close()
+
+
+class RedisServer:
+    """A redis-server on 127.0.0.1 that can be stopped and started again on the same port and
+    data directory (with ``appendonly`` its queues survive a restart)."""
+
+    def __init__(self, appendonly: bool = False) -> None:
+        binary = redis_binary()
+        assert binary, "redis-server is not installed (apt-get install redis-server)"
+        self.binary = binary
+        self.appendonly = appendonly
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="firegrid-redis-"))
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start (or start again) and wait until it answers PING."""
+        assert self.proc is None, "redis-server is already running"
+        args = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(self.dir),
+            "--appendonly",
+            "yes" if self.appendonly else "no",
+            "--daemonize",
+            "no",
+        ]
+        self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait(lambda: _ping_redis(self.url), "redis-server")
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM: the append-only file is flushed); the port is closed after."""
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        self.proc.wait(10)
+        self.proc = None
+        _wait(lambda: not _port_open(self.port), "redis-server shutdown")
+
+    def close(self) -> None:
+        """Stop and delete the data directory."""
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 @contextmanager
 def redis_server(appendonly: bool = False) -> Iterator[str]:
     """A throw-away redis-server; yields its URL."""
-    binary = redis_binary()
-    assert binary, "redis-server is not installed (apt-get install redis-server)"
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="firegrid-redis-")
-    args = [
-        binary,
-        "--port",
-        str(port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--dir",
-        workdir,
-        "--appendonly",
-        "yes" if appendonly else "no",
-        "--daemonize",
-        "no",
-    ]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with running_redis(appendonly) as server:
+        yield server.url
+
+
+@contextmanager
+def running_redis(appendonly: bool = False) -> Iterator[RedisServer]:
+    """A throw-away, restartable redis-server."""
+    server = RedisServer(appendonly)
     try:
-        _wait(lambda: _port_open(port), "redis-server")
-        yield f"redis://127.0.0.1:{port}"
+        server.start()
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(10)
-        shutil.rmtree(workdir, ignore_errors=True)
+        server.close()
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -82,63 +133,84 @@ def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args]
 
 
+class PostgresCluster:
+    """A throw-away PostgreSQL cluster (PostGIS available) that can be stopped and started again
+    on the same port and data directory."""
+
+    def __init__(self) -> None:
+        bindir = postgres_bindir()
+        assert bindir, "PostgreSQL is not installed (apt-get install postgresql postgresql-15-postgis-3)"
+        self.bindir = bindir
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="firegrid-pg-"))
+        if os.geteuid() == 0:
+            pg = pwd.getpwnam("postgres")
+            os.chown(self.root, pg.pw_uid, pg.pw_gid)
+        self.data = self.root / "data"
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(self.data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-locale",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+        )
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL of the ``postgres`` database."""
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]),
+            check=check,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        """Start (or start again) and wait until it accepts connections."""
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._ctl("-l", str(self.root / "pg.log"), "-w", "-o", options, "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop (``fast``: open connections are cut, committed data kept)."""
+        self._ctl("-m", mode, "-w", "stop", check=False)
+
+    def close(self) -> None:
+        """Stop at once and delete the cluster."""
+        self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
 @contextmanager
 def postgres_server() -> Iterator[str]:
     """A throw-away PostgreSQL cluster with PostGIS available; yields a SQLAlchemy URL."""
-    bindir = postgres_bindir()
-    assert bindir, "PostgreSQL is not installed (apt-get install postgresql postgresql-15-postgis-3)"
-    port = free_port()
-    root = Path(tempfile.mkdtemp(prefix="firegrid-pg-"))
-    if os.geteuid() == 0:
-        pg = pwd.getpwnam("postgres")
-        os.chown(root, pg.pw_uid, pg.pw_gid)
-    data = root / "data"
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-locale",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = (
-        f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off "
-        "-c synchronous_commit=off -c full_page_writes=off"
-    )
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(root / "pg.log"),
-                "-w",
-                "-o",
-                options,
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
+    with postgres_cluster() as cluster:
+        yield cluster.url
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A throw-away, restartable PostgreSQL cluster."""
+    cluster = PostgresCluster()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+        cluster.start()
+        yield cluster
     finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.close()
 
 
 def create_database(url: str, name: str) -> str:

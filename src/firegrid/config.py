@@ -18,8 +18,29 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from firegrid.detect.dust.params import DustParams
 from firegrid.errors import ConfigError
 from firegrid.landuse import LandUseClasses
+from firegrid.settings_groups import (
+    CameraSettings,
+    FirmsSettings,
+    NotifySettings,
+    ScanSettings,
+    SentinelHubSettings,
+    SmsSettings,
+    TaskSettings,
+    WebhookConfig,
+)
 from firegrid.sites.compliance import ComplianceRule
 from firegrid.types import Hazard, SourceKind
+
+__all__ = [  # the setting groups kept in firegrid.settings_groups, importable from here
+    "CameraSettings",
+    "FirmsSettings",
+    "NotifySettings",
+    "ScanSettings",
+    "SentinelHubSettings",
+    "SmsSettings",
+    "TaskSettings",
+    "WebhookConfig",
+]
 
 if TYPE_CHECKING:
     from firegrid.netguard import OutboundGuard
@@ -205,83 +226,6 @@ class PipelineConfig(BaseModel):
     def zone(self) -> ZoneInfo:
         """The local time zone of the bureau (bulletin times, same-day deadlines)."""
         return ZoneInfo(self.timezone)
-
-
-class WebhookConfig(BaseModel):
-    """A generic webhook that receives new tasks as HMAC-signed JSON."""
-
-    url: str | None = None
-    secret: SecretStr | None = None
-    timeout_s: float = 10.0
-
-
-class SmsSettings(BaseModel):
-    """An SMS gateway behind an HTTP template (``{phone}``, ``{text}`` placeholders)."""
-
-    url: str | None = None
-    method: Literal["GET", "POST"] = "POST"
-    headers: dict[str, str] = Field(default_factory=dict)
-    body: str | None = '{"phone": "{phone}", "text": "{text}"}'
-    ok_contains: str | None = None
-    timeout_s: float = 10.0
-
-
-class NotifySettings(BaseModel):
-    """Push channels: Web Push (VAPID), WeCom/DingTalk robots (registered per cell), SMS."""
-
-    vapid_private_key: SecretStr | None = None  # PEM; generated into home when unset
-    vapid_subject: str = "mailto:ops@firegrid.invalid"
-    robots: bool = True  # deliver to the WeCom/DingTalk robots registered with `firegrid robots add`
-    sms: SmsSettings = Field(default_factory=SmsSettings)
-    timeout_s: float = 10.0
-
-
-class TaskSettings(BaseModel):
-    """What the server checks on evidence photos."""
-
-    verdict_needs_photo: bool = True
-    photo_max_bytes: int = Field(15 * 1024 * 1024, gt=0)
-    far_m: float = Field(500.0, gt=0)  # photo/device farther than this from the incident: flagged
-    clock_gap_min: float = Field(10.0, gt=0)  # EXIF or device clock this far from the server: flagged
-
-
-class SentinelHubSettings(BaseModel):
-    """Sentinel Hub (or Copernicus Data Space) credentials and endpoints."""
-
-    client_id: str | None = None
-    client_secret: SecretStr | None = None
-    base_url: str = "https://services.sentinel-hub.com"
-    token_url: str = "https://services.sentinel-hub.com/auth/realms/main/protocol/openid-connect/token"
-    max_attempts: int = Field(4, ge=1)
-    sleep_s: float = Field(5.0, ge=0)
-
-
-class FirmsSettings(BaseModel):
-    """NASA FIRMS access: the MAP_KEY (secret) and the service URL."""
-
-    map_key: SecretStr | None = None
-    base_url: str = "https://firms.modaps.eosdis.nasa.gov"
-
-
-class CameraSettings(BaseModel):
-    """Camera patrols: default model, pool size, evidence retention, DEM, triangulation window."""
-
-    model: str = "fire-colour-baseline"
-    threads: int = Field(1, ge=1)  # ONNX Runtime threads per session
-    pool_size: int = Field(4, ge=1)  # cameras patrolled at once by `firegrid watch`
-    tick_s: float = Field(10.0, gt=0)  # how often the scheduler looks for due patrols
-    evidence_retention_days: float = Field(90.0, gt=0)
-    dem: Path | None = None  # a GeoTIFF of terrain heights (m) for camera ray casting
-    triangulation_window_min: float = Field(30.0, gt=0)
-    cameras_file: Path | None = None  # YAML/JSON registry imported when `firegrid serve` starts
-
-
-class ScanSettings(BaseModel):
-    """Scene scanning: window size, where scenes may be read from, Sentinel-2 DN offset."""
-
-    window_size: int = Field(1024, ge=64)
-    roots: list[Path] = Field(default_factory=list)  # extra folders the API may scan (home/scenes always)
-    s2_offset: float = -1000.0  # DN offset of integer Sentinel-2 band files without metadata
 
 
 class Settings(BaseSettings):

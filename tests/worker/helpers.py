@@ -48,20 +48,27 @@ def worker_process(env: dict[str, str], log: Path, *args: str) -> Iterator[subpr
             assert proc.poll() is None, log.read_text()
             yield proc
         finally:
-            proc.terminate()
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate a worker (a warm shutdown), killing it when it does not exit within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class Receiver:
-    """A local HTTP endpoint that records POSTs; ``fail_first`` answers 503 that many times."""
+    """A local HTTP endpoint that records POSTs; ``fail_first`` answers 503 that many times; the first
+    POST to ``hold`` is recorded, sets ``held`` and waits for ``release`` (a hanging peer)."""
 
-    def __init__(self, fail_first: int = 0) -> None:
+    def __init__(self, fail_first: int = 0, hold: str | None = None) -> None:
         self.requests: list[dict[str, Any]] = []
         self.fail_first = fail_first
+        self.hold, self.held, self.release = hold, threading.Event(), threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,6 +87,9 @@ class Receiver:
                         "json": json.loads(body) if body.strip() else None,
                     }
                 )
+                if self.path == receiver.hold and not receiver.held.is_set():
+                    receiver.held.set()
+                    receiver.release.wait(60)
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -96,5 +106,6 @@ class Receiver:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()

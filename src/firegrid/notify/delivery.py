@@ -45,11 +45,17 @@ def due_message_ids(session: Session, now: datetime | None = None, limit: int = 
 
 
 def claim(session: Session, outbox_id: int, now: datetime | None = None) -> bool:
-    """Atomically take a pending message for sending (False: someone else has it, or it is done)."""
+    """Atomically take a pending message that is due (False: someone else has it, it is done, or its
+    next attempt is not due yet, so a late duplicate task cannot bypass the backoff)."""
+    now = now or utcnow()
     result = session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "pending")
-        .values(status="sending", claimed_at=now or utcnow())
+        .where(
+            OutboxMessage.id == outbox_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(status="sending", claimed_at=now)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

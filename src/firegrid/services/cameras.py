@@ -160,25 +160,27 @@ def due_cameras(session: Session, now: datetime) -> list[str]:
     ]
 
 
-def _claim(session: Session, camera_id: str, now: datetime) -> bool:
+def _claim(session: Session, camera_id: str, now: datetime, takeover: bool = False) -> bool:
     stale = now - timedelta(minutes=10)
-    result = session.execute(
-        update(CameraRow)
-        .where(CameraRow.id == camera_id)
-        .where((CameraRow.patrolling_since.is_(None)) | (CameraRow.patrolling_since < stale))
-        .values(patrolling_since=now)
-    )
+    claim = update(CameraRow).where(CameraRow.id == camera_id)
+    if not takeover:
+        claim = claim.where((CameraRow.patrolling_since.is_(None)) | (CameraRow.patrolling_since < stale))
+    result = session.execute(claim.values(patrolling_since=now))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- patrol ----------------------------------------------------------------------------------
 
 
-def patrol(ctx: CameraContext, camera_id: str) -> PatrolReport | None:
-    """Visit every preset once; None when another worker is patrolling this camera."""
+def patrol(ctx: CameraContext, camera_id: str, takeover: bool = False) -> PatrolReport | None:
+    """Visit every preset once; None when another worker is patrolling this camera.
+
+    ``takeover``: this is a patrol whose worker died (a redelivered task), so its own claim is taken
+    over at once instead of blocking the camera until the claim goes stale.
+    """
     now = ctx.clock()
     with transaction(ctx.events.ingest.sessions) as session:
-        if not _claim(session, camera_id, now):
+        if not _claim(session, camera_id, now, takeover):
             return None
         row = camera_row(session, camera_id)
         config, state = CameraConfig.model_validate(row.config), dict(row.state or {})
@@ -250,6 +252,7 @@ def _visit(
     greys = _load_greys(store)
     for frame in frames:
         report.frames += 1
+        created = len(report.events)
         problem = frame_problem(frame.image, greys.get("last"))
         grey = small_grey(frame.image)
         greys["last"] = grey
@@ -274,9 +277,22 @@ def _visit(
         )
         if config.dust is not None:
             report.events += watch_frame(ctx.events, ctx.dust_models(), config, preset, frame, dust, greys)
+        if len(report.events) > created:
+            position = _next_position([frame], int(state.get("position", 0)), config)
+            _checkpoint(
+                ctx, config.id, preset.name, {"window": window.as_json(), "position": position, "dust": dust}
+            )
     _save_greys(store, greys)
     position = _next_position(frames, int(state.get("position", 0)), config)
     return {"window": window.as_json(), "position": position, "dust": dust}
+
+
+def _checkpoint(ctx: CameraContext, camera_id: str, preset: str, preset_state: dict[str, Any]) -> None:
+    """Keep a preset's state as soon as it made an event (after the event is ingested), so a patrol
+    redone after its worker died continues that event instead of making it again."""
+    with transaction(ctx.events.ingest.sessions) as session:
+        row = camera_row(session, camera_id)
+        row.state = {**(row.state or {}), preset: preset_state}
 
 
 def _next_position(frames: list[Frame], position: int, config: CameraConfig) -> int:
@@ -315,10 +331,10 @@ def _save_greys(path: Path, greys: dict[str, np.ndarray]) -> None:
     np.savez_compressed(path, **greys)  # type: ignore[arg-type]
 
 
-def patrol_safely(ctx: CameraContext, camera_id: str) -> PatrolReport:
+def patrol_safely(ctx: CameraContext, camera_id: str, takeover: bool = False) -> PatrolReport:
     """A patrol whose failure is recorded in the camera's health, never raised (for pools)."""
     try:
-        return patrol(ctx, camera_id) or PatrolReport(camera_id, problem="already patrolling")
+        return patrol(ctx, camera_id, takeover) or PatrolReport(camera_id, problem="already patrolling")
     except FiregridError as exc:
         log.warning("camera %s: %s", camera_id, exc)
         return PatrolReport(camera_id, problem=str(exc))

@@ -8,6 +8,7 @@ rejected (requeued) when a worker process dies, and every task is idempotent.
 from __future__ import annotations
 
 from celery import Celery
+from kombu.exceptions import ChannelError
 
 from firegrid.config import Settings
 
@@ -86,6 +87,8 @@ class TaskQueue:
             with self.app.connection_for_read() as connection, connection.channel() as channel:
                 declared = channel.queue_declare(queue=self.app.conf.task_default_queue, passive=True)
                 return int(declared.message_count)
+        except ChannelError:  # the broker answered "no such queue": Redis deletes a queue once it is empty
+            return 0
         except Exception:  # a metric, never an error
             return None
 

@@ -184,9 +184,13 @@ def cameras_tick(self: Task) -> list[str]:
 
 @shared_task(name=PATROL_TASK, bind=True)
 def patrol_camera(self: Task, camera_id: str) -> str:
-    """Patrol one camera once; failures go to its health (a dead stream never stops the others)."""
+    """Patrol one camera once; failures go to its health (a dead stream never stops the others).
+
+    A redelivered patrol (its worker died mid-patrol) takes the camera's claim over at once.
+    """
     runtime = _runtime(self)
-    patrol_safely(runtime.cameras(), camera_id)
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    patrol_safely(runtime.cameras(), camera_id, takeover=redelivered)
     queue_due_messages(self, runtime)
     return camera_id
 
