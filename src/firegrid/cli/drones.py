@@ -37,7 +37,10 @@ def detect_image(
         Path | None, typer.Option(help="YAML/JSON list of regions {name, kind, polygon} for --detectors dust")
     ] = None,
     model: Annotated[str | None, typer.Option(help="model name in models/")] = None,
-    slice_size: Annotated[int, typer.Option(help="tile size for large images")] = 640,
+    slice_size: Annotated[
+        int | None,
+        typer.Option(help="tile size for large images, 0: whole image [default: the model's, else 640]"),
+    ] = None,
     overlap: Annotated[float, typer.Option(help="tile overlap fraction")] = 0.2,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     ingest: Annotated[
@@ -50,6 +53,8 @@ def detect_image(
     if not wanted or wanted - {"fire", "dust"}:
         raise typer.BadParameter("use fire and/or dust", param_hint="--detectors")
     detector = ObjectModel(s.models_path(), model or s.cameras.model, s.cameras.threads)
+    if slice_size is None:
+        slice_size = 640 if detector.manifest.slice_size is None else detector.manifest.slice_size
     results: list[dict[str, Any]] = [
         _one(detector, path, slice_size, overlap) if "fire" in wanted else {"image": str(path)}
         for path in paths

@@ -41,18 +41,16 @@ def users_of_cell(session: Session, tree: GridTree, cell_code: str, roles: Seque
     """Active users with one of ``roles`` on the cell, else on its nearest ancestor that has some."""
     if cell_code not in tree:
         return []
-    for cell in reversed(tree.ancestors(cell_code)):
-        users = list(
-            session.scalars(
-                select(User)
-                .join(UserCell, UserCell.user_id == User.id)
-                .where(UserCell.cell_code == cell.code, User.role.in_(roles), User.is_active)
-                .order_by(User.id)
-            )
-        )
-        if users:
-            return users
-    return []
+    chain = [cell.code for cell in tree.ancestors(cell_code)]
+    found: dict[str, list[User]] = {}
+    for code, user in session.execute(  # one query for the whole chain, then the deepest cell with any
+        select(UserCell.cell_code, User)
+        .join(UserCell, UserCell.user_id == User.id)
+        .where(UserCell.cell_code.in_(chain), User.role.in_(roles), User.is_active)
+        .order_by(User.id)
+    ):
+        found.setdefault(code, []).append(user)
+    return next((found[code] for code in reversed(chain) if code in found), [])
 
 
 def assignees_for(session: Session, tree: GridTree, cell_code: str) -> list[User]:

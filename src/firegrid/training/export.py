@@ -55,6 +55,7 @@ def manifest(cfg: TrainConfig, sha256: str, thresholds: dict[str, float], descri
         "thresholds": thresholds,
         "nms_iou": cfg.nms_iou,
         "max_box_width": 1.0,
+        "slice_size": 0,  # trained on whole letterboxed frames
         "licence": LICENCE,
         "description": description,
     }

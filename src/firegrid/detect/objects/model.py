@@ -48,6 +48,9 @@ class ObjectManifest(BaseModel):
     thresholds: dict[str, float]  # per class: minimum score
     nms_iou: float = Field(0.45, ge=0, le=1)
     max_box_width: float = Field(1.0, gt=0, le=1)  # drop boxes wider than this fraction of the image
+    # tile size for sliced inference on large images (detect-image); 0: whole frames only (a model
+    # trained on whole letterboxed frames sees objects at the wrong scale in tiles); None: the caller's
+    slice_size: int | None = Field(None, ge=0)
     licence: str = ""
     description: str = ""
 

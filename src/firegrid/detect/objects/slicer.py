@@ -32,9 +32,10 @@ def sliced(
     overlap: float = 0.2,
     iou: float = 0.45,
 ) -> Boxes:
-    """Detect on overlapping tiles of ``image`` (whole image when it fits) and merge duplicates."""
+    """Detect on overlapping tiles of ``image`` (whole image when it fits, or ``size`` is 0) and merge
+    duplicates."""
     h, w = image.shape[:2]
-    if w <= size and h <= size:
+    if size <= 0 or (w <= size and h <= size):
         return detect(image)
     parts = [
         detect(np.ascontiguousarray(image[y0:y1, x0:x1])).shifted(x0, y0)
