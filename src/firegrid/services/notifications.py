@@ -41,11 +41,13 @@ def robots_for(
     if tree is None or cell_code is None or cell_code not in tree:
         return []
     depth = {cell.code: i for i, cell in enumerate(tree.ancestors(cell_code))}
-    found = session.scalars(  # one query for the whole chain, then the deepest level that has any
+    query = (  # one query for the whole chain, then the deepest level that has any
         select(NotifyRobot)
         .where(NotifyRobot.cell_code.in_(list(depth)), NotifyRobot.kind == kind, NotifyRobot.enabled)
         .order_by(NotifyRobot.id)
-    ).all()
+    )
+    with session.no_autoflush:  # a lookup: pending messages need not be written first
+        found = session.scalars(query).all()
     if not found:
         return []
     deepest = max(depth[r.cell_code] for r in found)
@@ -56,7 +58,8 @@ def _subscribed(session: Session, users: Sequence[User]) -> set[int]:
     if not users:
         return set()
     ids = [u.id for u in users]
-    return set(session.scalars(select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids))))
+    with session.no_autoflush:
+        return set(session.scalars(select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids))))
 
 
 def notify(

@@ -43,13 +43,15 @@ def users_of_cell(session: Session, tree: GridTree, cell_code: str, roles: Seque
         return []
     chain = [cell.code for cell in tree.ancestors(cell_code)]
     found: dict[str, list[User]] = {}
-    for code, user in session.execute(  # one query for the whole chain, then the deepest cell with any
+    query = (  # one query for the whole chain, then the deepest cell with any
         select(UserCell.cell_code, User)
         .join(UserCell, UserCell.user_id == User.id)
         .where(UserCell.cell_code.in_(chain), User.role.in_(roles), User.is_active)
         .order_by(User.id)
-    ):
-        found.setdefault(code, []).append(user)
+    )
+    with session.no_autoflush:  # a lookup: pending tasks and events need not be written first
+        for code, user in session.execute(query):
+            found.setdefault(code, []).append(user)
     return next((found[code] for code in reversed(chain) if code in found), [])
 
 
