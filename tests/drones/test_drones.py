@@ -140,3 +140,6 @@ def test_detect_image_cli(tmp_path: Path, shared_data: Path) -> None:
     assert "not a readable image" in broken["error"]
     assert flame["boxes"] and flame["boxes"][0]["class"] == "fire"
     assert flame["ground"] == [None] * len(flame["boxes"])  # a plain photo has no ground position
+    calls.clear()
+    whole = sliced(detect, np.zeros((500, 1000, 3), np.uint8), 0, 0.2)  # 0: a whole-frame model
+    assert calls == [(500, 1000, 3)] and whole.xyxy[0].tolist() == [400, 10, 440, 50]
