@@ -120,6 +120,9 @@ def test_sliced_inference_merges_tiles() -> None:
 
     merged = sliced(detect, np.zeros((500, 1000, 3), np.uint8), 640, 0.2)
     assert len(calls) == 2 and len(merged) == 1 and merged.xyxy[0].tolist() == [400, 10, 440, 50]
+    calls.clear()
+    whole = sliced(detect, np.zeros((500, 1000, 3), np.uint8), 0, 0.2)  # 0: a whole-frame model
+    assert calls == [(500, 1000, 3)] and whole.xyxy[0].tolist() == [400, 10, 440, 50]
 
 
 @pytest.mark.shared_data
@@ -140,6 +143,3 @@ def test_detect_image_cli(tmp_path: Path, shared_data: Path) -> None:
     assert "not a readable image" in broken["error"]
     assert flame["boxes"] and flame["boxes"][0]["class"] == "fire"
     assert flame["ground"] == [None] * len(flame["boxes"])  # a plain photo has no ground position
-    calls.clear()
-    whole = sliced(detect, np.zeros((500, 1000, 3), np.uint8), 0, 0.2)  # 0: a whole-frame model
-    assert calls == [(500, 1000, 3)] and whole.xyxy[0].tolist() == [400, 10, 440, 50]
