@@ -56,7 +56,7 @@ def train(
     result = training.train(cfg, _shared(shared), out, run_dir or Path("var/runs") / cfg.name, Path.cwd())
     typer.echo(f"model: {result.onnx}\nmanifest: {result.manifest}\nlog: {result.log}")
     if evaluate:
-        _report(cfg.name, out, _shared(shared), None, events=True)
+        _report(cfg.name, out, _shared(shared), None, events=True, config=config)
 
 
 @app.command("eval")
@@ -66,16 +66,23 @@ def evaluate(
     shared: SharedOpt = None,
     output: Annotated[Path | None, typer.Option(help="also write the report as JSON here")] = None,
     events: Annotated[bool, typer.Option(help="replay the validation sequences (slower)")] = True,
+    config: Annotated[
+        Path | None, typer.Option(help="run file whose data section names the validation sets")
+    ] = None,
 ) -> None:
     """Metrics on the validation views only, at the manifest's thresholds, one ONNX Runtime thread."""
     s = common.settings()
-    _report(name, models or s.models_path(), _shared(shared), output, events)
+    _report(name, models or s.models_path(), _shared(shared), output, events, config)
 
 
-def _report(name: str, models: Path, shared: Path, output: Path | None, events: bool) -> None:
+def _report(
+    name: str, models: Path, shared: Path, output: Path | None, events: bool, config: Path | None = None
+) -> None:
+    from firegrid.training.config import TrainConfig
     from firegrid.training.report import evaluate_model
 
-    report = evaluate_model(models, name, shared, events=events)
+    data = TrainConfig.load(config).data if config else None
+    report = evaluate_model(models, name, shared, events=events, data=data)
     if output:
         output.write_text(json.dumps(_clean(report), indent=2) + "\n")
     from firegrid.training.evaluate import markdown

@@ -19,9 +19,12 @@ from firegrid.training.images import ImageCache
 LOW = 0.01
 
 
-def evaluate_model(models: Path, name: str, shared: Path, events: bool = True) -> dict[str, Any]:
-    """AP/AUC with every peak ≥ 0.01; P/R, small-box recall and false alarms at the manifest's thresholds."""
-    data = DataConfig()
+def evaluate_model(
+    models: Path, name: str, shared: Path, events: bool = True, data: DataConfig | None = None
+) -> dict[str, Any]:
+    """AP/AUC with every peak ≥ 0.01; P/R, small-box recall and false alarms at the manifest's thresholds
+    (on the validation views of ``data``, by default the shipped model's data)."""
+    data = data or DataConfig()
     model = ObjectModel(models, name, threads=1)
     shipped = [model.manifest.threshold(i) for i in range(len(model.classes))]
     model.manifest = model.manifest.model_copy(update={"thresholds": dict.fromkeys(model.classes, LOW)})
