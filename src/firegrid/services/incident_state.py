@@ -44,11 +44,16 @@ def combined_confidence(rows: Sequence[DetectionRow]) -> float | None:
     return round(1.0 - miss, 4)
 
 
-def revise(session: Session, incident: IncidentRow, msg_type: str, reason: str) -> IncidentRevision:
-    """Record a material change (one CAP message: Alert first, then Update or Cancel)."""
-    last = session.scalar(
-        select(func.max(IncidentRevision.revision)).where(IncidentRevision.incident_id == incident.id)
-    )
+def revise(
+    session: Session, incident: IncidentRow, msg_type: str, reason: str, first: bool = False
+) -> IncidentRevision:
+    """Record a material change (one CAP message: Alert first, then Update or Cancel); ``first``: the
+    incident was just created in this session, so it has no revision yet."""
+    last = None
+    if not first:  # the query autoflushes revisions added earlier in this session
+        last = session.scalar(
+            select(func.max(IncidentRevision.revision)).where(IncidentRevision.incident_id == incident.id)
+        )
     incident.revision = (last or 0) + 1
     revision = IncidentRevision(
         incident_id=incident.id,
@@ -58,13 +63,14 @@ def revise(session: Session, incident: IncidentRow, msg_type: str, reason: str) 
         at=utcnow(),
     )
     session.add(revision)
-    session.flush()
     return revision
 
 
-def refresh(session: Session, incident: IncidentRow) -> None:
-    """Recompute an incident's extent, counts, combined confidence and best location."""
-    rows = list(session.scalars(select(DetectionRow).where(DetectionRow.incident_id == incident.id)))
+def refresh(session: Session, incident: IncidentRow, rows: Sequence[DetectionRow] | None = None) -> None:
+    """Recompute an incident's extent, counts, combined confidence and best location (from ``rows``
+    when the caller holds all of its detections, else from the table)."""
+    if rows is None:
+        rows = list(session.scalars(select(DetectionRow).where(DetectionRow.incident_id == incident.id)))
     if not rows:
         return
     times = [r.observed_at for r in rows]

@@ -111,6 +111,7 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
                 merge_incidents(session, keep, other, "firegrid", "one fire seen by linked detections")
             )
     created: dict[int, IncidentRow] = {}
+    members_of: dict[int, list[DetectionRow]] = {}  # the rows of each new incident (all in this batch)
     touched: set[int] = set()
     for row, incident_id, group in zip(rows, result.incident.tolist(), result.group.tolist(), strict=True):
         if incident_id >= 0:
@@ -128,13 +129,15 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
                 first_seen=row.observed_at,
                 last_seen=row.observed_at,
             )
-            session.add(created[group])
-            session.flush()
-        row.incident_id = created[group].id
+        members_of.setdefault(group, []).append(row)
+    session.add_all(created.values())
+    session.flush()  # one batched INSERT for every new incident
+    for group, incident in created.items():
+        for row in members_of[group]:
+            row.incident_id = incident.id
+        refresh(session, incident, members_of[group])
+        revise(session, incident, "Alert", "first detection", first=True)
     session.flush()
-    for incident in created.values():
-        refresh(session, incident)
-        revise(session, incident, "Alert", "first detection")
     for incident_id in sorted(touched):
         incident = session.get_one(IncidentRow, incident_id)
         refresh(session, incident)
