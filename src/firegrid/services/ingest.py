@@ -33,7 +33,7 @@ from firegrid.services import incidents as incident_service
 from firegrid.services.grid import ActiveGrid, GridCache
 from firegrid.services.heat_sources import suppression_index
 from firegrid.services.site_lookup import detection_shapes, site_index
-from firegrid.services.tasks import create_task, task_updated
+from firegrid.services.tasks import create_tasks, task_updated
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, IngestJob, utcnow
 from firegrid.suppress.matching import spurious_mask
@@ -216,10 +216,8 @@ def _store(
         )
         attached = incident_service.attach(session, routed, ctx.config.cluster)
         summary.incidents_new = len(attached.created)
-        for incident in [*attached.created, *attached.split]:
-            if incident.cell_code is not None:
-                create_task(session, incident, grid.tree, ctx.config, ctx.channels)
-                summary.tasks_new += 1
+        routed_incidents = [i for i in [*attached.created, *attached.split] if i.cell_code is not None]
+        summary.tasks_new = len(create_tasks(session, routed_incidents, grid.tree, ctx.config, ctx.channels))
         for incident, moved_m, added in attached.updated:  # the open task is updated, not duplicated
             if moved_m > LOCATION_CHANGE_M or added:
                 task_updated(session, incident, moved_m, added, grid.tree, ctx.config, ctx.channels)

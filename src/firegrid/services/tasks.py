@@ -72,9 +72,37 @@ def create_task(
     session: Session, incident: IncidentRow, tree: GridTree, config: PipelineConfig, channels: Sequence[str]
 ) -> TaskRow:
     """One task for a new routed incident, its assignees, a 'create' event and notifications."""
+    return create_tasks(session, [incident], tree, config, channels)[0]
+
+
+def create_tasks(
+    session: Session,
+    incidents: Sequence[IncidentRow],
+    tree: GridTree,
+    config: PipelineConfig,
+    channels: Sequence[str],
+) -> list[TaskRow]:
+    """A task for each new routed incident (inserted in one batch), with assignees, a 'create' event
+    and notifications."""
+    now = utcnow()
+    tasks = [_new_task(incident, config, now) for incident in incidents]
+    session.add_all(tasks)
+    session.flush()
+    for task, incident in zip(tasks, incidents, strict=True):
+        users = assignees_for(session, tree, task.cell_code)
+        session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
+        session.add(TaskEvent(task_id=task.id, actor="firegrid", action="create", to_status=task.status))
+        site = session.get(SiteRow, incident.site_id) if incident.site_id else None
+        payload = task_payload(task, incident, tree, users, config.public_url, site)
+        phones = [site.contact_phone] if site is not None and site.contact_phone else []
+        audience = Audience(users, task.cell_code, phones=phones)
+        notify(session, channels, f"task:{task.id}:created", "task.created", payload, audience, tree)
+    return tasks
+
+
+def _new_task(incident: IncidentRow, config: PipelineConfig, now: datetime) -> TaskRow:
     assert incident.cell_code is not None and incident.cell_path is not None
     kind = incident.source_kinds.split(",")[0]
-    now = utcnow()
     task = TaskRow(
         incident_id=incident.id,
         cell_code=incident.cell_code,
@@ -85,16 +113,6 @@ def create_task(
         updated_at=now,
     )
     set_deadlines(task, kind, incident.hazard, config, now)
-    session.add(task)
-    session.flush()
-    users = assignees_for(session, tree, incident.cell_code)
-    session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
-    session.add(TaskEvent(task_id=task.id, actor="firegrid", action="create", to_status=task.status))
-    site = session.get(SiteRow, incident.site_id) if incident.site_id else None
-    payload = task_payload(task, incident, tree, users, config.public_url, site)
-    phones = [site.contact_phone] if site is not None and site.contact_phone else []
-    audience = Audience(users, task.cell_code, phones=phones)
-    notify(session, channels, f"task:{task.id}:created", "task.created", payload, audience, tree)
     return task
 
 
