@@ -3,7 +3,7 @@ and the one place where a transition is applied and audited."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,20 +39,30 @@ HAZARD_TITLES = {
 
 def users_of_cell(session: Session, tree: GridTree, cell_code: str, roles: Sequence[str]) -> list[User]:
     """Active users with one of ``roles`` on the cell, else on its nearest ancestor that has some."""
-    if cell_code not in tree:
-        return []
-    chain = [cell.code for cell in tree.ancestors(cell_code)]
+    return users_of_cells(session, tree, [cell_code], roles).get(cell_code, [])
+
+
+def users_of_cells(
+    session: Session, tree: GridTree, cell_codes: Iterable[str], roles: Sequence[str]
+) -> dict[str, list[User]]:
+    """:func:`users_of_cell` for many cells, in one query per 500 cells of their chains."""
+    chains = {code: [c.code for c in tree.ancestors(code)] for code in set(cell_codes) if code in tree}
+    wanted = sorted({code for chain in chains.values() for code in chain})
     found: dict[str, list[User]] = {}
-    query = (  # one query for the whole chain, then the deepest cell with any
-        select(UserCell.cell_code, User)
-        .join(UserCell, UserCell.user_id == User.id)
-        .where(UserCell.cell_code.in_(chain), User.role.in_(roles), User.is_active)
-        .order_by(User.id)
-    )
     with session.no_autoflush:  # a lookup: pending tasks and events need not be written first
-        for code, user in session.execute(query):
-            found.setdefault(code, []).append(user)
-    return next((found[code] for code in reversed(chain) if code in found), [])
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            query = (
+                select(UserCell.cell_code, User)
+                .join(UserCell, UserCell.user_id == User.id)
+                .where(UserCell.cell_code.in_(chunk), User.role.in_(roles), User.is_active)
+                .order_by(User.id)
+            )
+            for code, user in session.execute(query):
+                found.setdefault(code, []).append(user)
+    return {
+        code: next((found[c] for c in reversed(chain) if c in found), []) for code, chain in chains.items()
+    }
 
 
 def assignees_for(session: Session, tree: GridTree, cell_code: str) -> list[User]:
@@ -88,8 +98,9 @@ def create_tasks(
     tasks = [_new_task(incident, config, now) for incident in incidents]
     session.add_all(tasks)
     session.flush()
+    assignees = users_of_cells(session, tree, [t.cell_code for t in tasks], FIELD_ROLES)
     for task, incident in zip(tasks, incidents, strict=True):
-        users = assignees_for(session, tree, task.cell_code)
+        users = assignees.get(task.cell_code, [])
         session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
         session.add(TaskEvent(task_id=task.id, actor="firegrid", action="create", to_status=task.status))
         site = session.get(SiteRow, incident.site_id) if incident.site_id else None
