@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,32 +34,53 @@ class Audience:
     phones: Sequence[str] = field(default_factory=tuple)  # people without an account (site contacts)
 
 
-def robots_for(
-    session: Session, tree: GridTree | None, cell_code: str | None, kind: str
-) -> list[NotifyRobot]:
-    """Enabled robots of ``kind`` on the deepest of the cell and its ancestors that has any."""
-    if tree is None or cell_code is None or cell_code not in tree:
+@dataclass
+class Directory:
+    """Who can be reached, looked up once for a batch of notifications: the enabled robots on the cells
+    of the batch and their ancestors, and which of its users have a Web Push subscription."""
+
+    robots: dict[str, list[NotifyRobot]] = field(default_factory=dict)  # by cell code, by id
+    subscribed: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(
+        cls, session: Session, tree: GridTree | None, cell_codes: Iterable[str], users: Iterable[User]
+    ) -> Directory:
+        starts = set() if tree is None else {code for code in cell_codes if code in tree}
+        codes = sorted({c for code in starts for c in _chain(tree, code)}) if tree is not None else []
+        out = cls()
+        with session.no_autoflush:  # lookups: pending messages need not be written first
+            for chunk in _chunks(codes):
+                query = (
+                    select(NotifyRobot)
+                    .where(NotifyRobot.cell_code.in_(chunk), NotifyRobot.enabled)
+                    .order_by(NotifyRobot.id)
+                )
+                for robot in session.scalars(query):
+                    out.robots.setdefault(robot.cell_code, []).append(robot)
+            for chunk in _chunks(sorted({u.id for u in users})):
+                subscribers = select(PushSubscription.user_id).where(PushSubscription.user_id.in_(chunk))
+                out.subscribed |= set(session.scalars(subscribers))
+        return out
+
+    def robots_for(self, tree: GridTree | None, cell_code: str | None, kind: str) -> list[NotifyRobot]:
+        """Robots of ``kind`` on the deepest of the cell and its ancestors that has any."""
+        if tree is None or cell_code is None or cell_code not in tree:
+            return []
+        for code in reversed(_chain(tree, cell_code)):
+            found = [r for r in self.robots.get(code, []) if r.kind == kind]
+            if found:
+                return found
         return []
-    depth = {cell.code: i for i, cell in enumerate(tree.ancestors(cell_code))}
-    query = (  # one query for the whole chain, then the deepest level that has any
-        select(NotifyRobot)
-        .where(NotifyRobot.cell_code.in_(list(depth)), NotifyRobot.kind == kind, NotifyRobot.enabled)
-        .order_by(NotifyRobot.id)
-    )
-    with session.no_autoflush:  # a lookup: pending messages need not be written first
-        found = session.scalars(query).all()
-    if not found:
-        return []
-    deepest = max(depth[r.cell_code] for r in found)
-    return [r for r in found if depth[r.cell_code] == deepest]
 
 
-def _subscribed(session: Session, users: Sequence[User]) -> set[int]:
-    if not users:
-        return set()
-    ids = [u.id for u in users]
-    with session.no_autoflush:
-        return set(session.scalars(select(PushSubscription.user_id).where(PushSubscription.user_id.in_(ids))))
+def _chain(tree: GridTree, cell_code: str) -> list[str]:
+    return [cell.code for cell in tree.ancestors(cell_code)]
+
+
+def _chunks(values: list[Any], size: int = 500) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def notify(
@@ -70,8 +91,12 @@ def notify(
     payload: dict[str, Any],
     audience: Audience,
     tree: GridTree | None,
+    directory: Directory | None = None,
 ) -> int:
-    """Queue the messages of one event (idempotent: ``key`` plus channel and recipient)."""
+    """Queue the messages of one event (idempotent: ``key`` plus channel and recipient); ``directory``:
+    robots and subscriptions already looked up for a batch that includes this event."""
+    if directory is None and any(c == "webpush" or c in ROBOT_KINDS for c in channels):
+        directory = Directory.load(session, tree, [audience.cell_code or ""], audience.users)
     names = [u.username for u in audience.users]
     mobiles = [u.mobile for u in audience.users if u.mobile]
     messages: list[tuple[str, str, dict[str, Any]]] = []
@@ -79,12 +104,15 @@ def notify(
         if channel in ("log", "webhook"):
             messages.append((channel, ",".join(names) or f"cell:{audience.cell_code}", payload))
         elif channel == "webpush":  # only people whose phone subscribed
-            subscribed = _subscribed(session, audience.users)
+            assert directory is not None
             messages += [
-                (channel, f"user:{u.username}", payload) for u in audience.users if u.id in subscribed
+                (channel, f"user:{u.username}", payload)
+                for u in audience.users
+                if u.id in directory.subscribed
             ]
         elif channel in ROBOT_KINDS:
-            for robot in robots_for(session, tree, audience.cell_code, channel):
+            assert directory is not None
+            for robot in directory.robots_for(tree, audience.cell_code, channel):
                 messages.append((channel, f"robot:{robot.id}", payload | {"mention_mobiles": mobiles}))
         elif channel == "sms" and audience.sms:
             messages += [(channel, f"tel:{m}", payload) for m in mobiles]

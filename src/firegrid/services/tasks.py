@@ -14,7 +14,7 @@ from firegrid.auth.roles import Principal, Role
 from firegrid.config import PipelineConfig
 from firegrid.errors import NotFoundError
 from firegrid.grid.cells import GridTree
-from firegrid.services.notifications import Audience, notify
+from firegrid.services.notifications import Audience, Directory, notify
 from firegrid.store.tables import (
     IncidentRow,
     SiteRow,
@@ -99,6 +99,8 @@ def create_tasks(
     session.add_all(tasks)
     session.flush()
     assignees = users_of_cells(session, tree, [t.cell_code for t in tasks], FIELD_ROLES)
+    everyone = [u for users in assignees.values() for u in users]
+    directory = Directory.load(session, tree, [t.cell_code for t in tasks], everyone)
     for task, incident in zip(tasks, incidents, strict=True):
         users = assignees.get(task.cell_code, [])
         session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
@@ -107,7 +109,8 @@ def create_tasks(
         payload = task_payload(task, incident, tree, users, config.public_url, site)
         phones = [site.contact_phone] if site is not None and site.contact_phone else []
         audience = Audience(users, task.cell_code, phones=phones)
-        notify(session, channels, f"task:{task.id}:created", "task.created", payload, audience, tree)
+        key = f"task:{task.id}:created"
+        notify(session, channels, key, "task.created", payload, audience, tree, directory)
     return tasks
 
 
