@@ -192,7 +192,7 @@ def main() -> None:
         home = Path(tmp) / "home"
         seed(home, args.incidents)
         points, codes = villages(home)
-        env = {**os.environ, "FIREGRID_HOME": str(home), "FIREGRID_LOG_LEVEL": "WARNING"}
+        env = {**os.environ, "FIREGRID_HOME": str(home), "FIREGRID_LOG_LEVEL": os.environ.get("FIREGRID_BENCH_LOG_LEVEL", "WARNING")}
         command = [
             sys.executable,
             "-m",
@@ -203,7 +203,8 @@ def main() -> None:
             "--workers",
             str(args.workers),
         ]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = open(os.environ.get("FIREGRID_BENCH_LOG", os.devnull), "wb")  # noqa: SIM115
+        server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{args.port}"
         try:
             for _ in range(300):

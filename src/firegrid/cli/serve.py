@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -47,7 +48,27 @@ def run_worker(
 def _start_embedded_worker() -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "firegrid", "worker", "--beat", "--concurrency=1", "--name=embedded@%h"]
     log.info("starting embedded worker: %s", " ".join(command))
-    return subprocess.Popen(command, env=os.environ.copy())
+    # a session of its own: stopping it stops its pool processes too (see _stop_embedded_worker)
+    return subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)
+
+
+def _stop_embedded_worker(child: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown (the running task finishes), then kill the whole process group."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            log.warning("embedded worker did not stop within 15 s; killing it")
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(child.pid, signal.SIGKILL)  # pool processes left behind by a killed parent
+    child.wait()
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    """uvicorn re-raises the SIGTERM it caught once it has shut down: exit through ``finally``
+    (which stops the embedded worker) instead of dying on the default handler."""
+    raise SystemExit(128 + signum)
 
 
 def _load_registries(settings: Settings, engine: Engine) -> None:
@@ -81,6 +102,7 @@ def run_service(
     host, port = host or settings.host, port or settings.port
     # JSON logs: uvicorn's loggers propagate to firegrid's root handler instead of their own
     log_config = None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     print(f"firegrid is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)", flush=True)  # noqa: T201
     try:
         if workers > 1:
@@ -102,9 +124,5 @@ def run_service(
                 log_config=log_config,
             )
     finally:
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGTERM)
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        if child is not None:
+            _stop_embedded_worker(child)

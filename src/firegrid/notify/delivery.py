@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -47,17 +47,23 @@ def due_message_ids(session: Session, now: datetime | None = None, limit: int = 
 def claim(session: Session, outbox_id: int, now: datetime | None = None) -> bool:
     """Atomically take a pending message that is due (False: someone else has it, it is done, or its
     next attempt is not due yet, so a late duplicate task cannot bypass the backoff)."""
+    return bool(claim_many(session, [outbox_id], now))
+
+
+def claim_many(session: Session, outbox_ids: Sequence[int], now: datetime | None = None) -> list[int]:
+    """:func:`claim` for many messages in one statement; the ids taken."""
     now = now or utcnow()
-    result = session.execute(
+    taken = session.scalars(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == outbox_id,
+            OutboxMessage.id.in_(list(outbox_ids)),
             OutboxMessage.status == "pending",
             OutboxMessage.next_attempt_at <= now,
         )
         .values(status="sending", claimed_at=now)
+        .returning(OutboxMessage.id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return sorted(taken)
 
 
 def release_stale_claims(session: Session, older_than: timedelta) -> int:

@@ -26,7 +26,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        # connections are cheap files: one per API thread (anyio's 40) so readers never queue for the pool
+        options = (
+            {"pool_size": 40, "max_overflow": 10, **kwargs}
+            if parsed.database not in (None, "", ":memory:")
+            else kwargs
+        )
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from firegrid.cameras.evidence import prune
 from firegrid.errors import FiregridError
 from firegrid.logs import request_id
-from firegrid.notify.delivery import claim, deliver, due_message_ids, release_stale_claims
+from firegrid.notify.delivery import claim_many, deliver, due_message_ids, release_stale_claims
 from firegrid.services.cameras import due_cameras, patrol_safely
 from firegrid.services.escalation import escalate_due
 from firegrid.services.ingest import run_job
@@ -40,6 +40,8 @@ from firegrid.worker.context import Runtime, runtime_for
 
 log = logging.getLogger(__name__)
 
+DELIVER_BATCH = 50  # outbox messages per delivery task
+
 
 @signals.task_prerun.connect
 def _tag_logs(task_id: str | None = None, **_: Any) -> None:
@@ -61,20 +63,31 @@ def ingest_job(self: Task, job_id: int) -> int:
 
 
 @shared_task(name=DELIVER_TASK, bind=True)
-def deliver_message(self: Task, outbox_id: int) -> int:
-    """Deliver one outbox message (a message already sent is left alone)."""
+def deliver_message(self: Task, outbox_ids: int | list[int]) -> int:
+    """Deliver outbox messages, each claimed and sent in transactions of its own (one already sent, or
+    claimed elsewhere, is left alone; one that fails does not stop the others). Returns how many were sent."""
     runtime = _runtime(self)
     with transaction(runtime.sessions) as session:
-        if not claim(session, outbox_id):
-            return outbox_id
+        claimed = claim_many(session, [outbox_ids] if isinstance(outbox_ids, int) else outbox_ids)
+    sent = 0
+    for outbox_id in claimed:
+        try:
+            sent += _deliver_one(runtime, outbox_id)
+        except Exception:  # a batch boundary: the message stays claimed until the sweep releases it
+            log.exception("delivering outbox message %s failed", outbox_id)
+    return sent
+
+
+def _deliver_one(runtime: Runtime, outbox_id: int) -> bool:
+    """Send one claimed message."""
     with transaction(runtime.sessions) as session:
         message = deliver(session, outbox_id, runtime.channels)
-        if message is None or message.status != "sent" or message.channel == "log":
-            return outbox_id
+        if message is None or message.status != "sent":
+            return False
         task_id = message.payload.get("task_id")
-        if task_id is not None and message.topic == "task.created":  # a person was told
-            mark_dispatched(session, int(task_id))
-    return outbox_id
+        if message.channel != "log" and task_id is not None and message.topic == "task.created":
+            mark_dispatched(session, int(task_id))  # a person was told
+    return True
 
 
 @shared_task(name=SWEEP_TASK, bind=True)
@@ -107,8 +120,8 @@ def queue_due_messages(task: Task, runtime: Runtime) -> int:
     """Send a delivery task for every due outbox message."""
     with transaction(runtime.sessions) as session:
         ids = due_message_ids(session)
-    for outbox_id in ids:
-        task.app.send_task(DELIVER_TASK, args=[outbox_id])
+    for start in range(0, len(ids), DELIVER_BATCH):  # a burst of 1,000 messages is 20 tasks, not 1,000
+        task.app.send_task(DELIVER_TASK, args=[ids[start : start + DELIVER_BATCH]])
     return len(ids)
 
 
