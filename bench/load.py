@@ -140,8 +140,11 @@ async def watch_jobs(
     jobs: dict[int, float],
     done: dict[int, tuple[float, dict]],
     until: float,
+    drain: bool = False,
 ) -> None:
-    while time.perf_counter() < until and (len(done) < len(jobs) or not jobs):
+    """Record when each upload's job is seen done; while loading until ``until``, when draining also
+    stop once every job is done."""
+    while time.perf_counter() < until and not (drain and len(done) == len(jobs)):
         listed = await client.get("/ingest", params={"limit": 500}, headers=headers)
         now = time.perf_counter()
         for job in listed.json():
@@ -168,7 +171,7 @@ async def run(
             watch_jobs(client, admin, jobs, done, until),
         )
         load_end = time.perf_counter()
-        await watch_jobs(client, admin, jobs, done, load_end + 120)  # drain
+        await watch_jobs(client, admin, jobs, done, load_end + 120, drain=True)
         drained_s = time.perf_counter() - load_end
     failed = [j for _, j in done.values() if j["status"] != "done"]
     rec.errors += [f"ingest job {j['id']}: {j.get('error')}" for j in failed]
@@ -192,7 +195,11 @@ def main() -> None:
         home = Path(tmp) / "home"
         seed(home, args.incidents)
         points, codes = villages(home)
-        env = {**os.environ, "FIREGRID_HOME": str(home), "FIREGRID_LOG_LEVEL": os.environ.get("FIREGRID_BENCH_LOG_LEVEL", "WARNING")}
+        env = {
+            **os.environ,
+            "FIREGRID_HOME": str(home),
+            "FIREGRID_LOG_LEVEL": os.environ.get("FIREGRID_BENCH_LOG_LEVEL", "WARNING"),
+        }
         command = [
             sys.executable,
             "-m",
