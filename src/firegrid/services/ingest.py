@@ -8,6 +8,8 @@ redelivered job finds its summary instead of ingesting twice.
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ import shapely
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firegrid.config import PipelineConfig
@@ -32,6 +34,7 @@ from firegrid.landuse import LandUse
 from firegrid.services import incidents as incident_service
 from firegrid.services.grid import ActiveGrid, GridCache
 from firegrid.services.heat_sources import suppression_index
+from firegrid.services.place_names import disagreements
 from firegrid.services.site_lookup import detection_shapes, site_index
 from firegrid.services.tasks import create_tasks, task_updated
 from firegrid.store.db import transaction
@@ -151,15 +154,27 @@ def ingest_detections(
 def _store_with_retries(
     ctx: IngestContext, parsed: ParseResult, label: str, job_id: int | None
 ) -> IngestSummary:
-    for attempt in range(3):
+    attempts = 5
+    for attempt in range(attempts):
         try:
             with transaction(ctx.sessions) as session:
                 return _store(session, ctx, parsed, label, job_id)
-        except IntegrityError:  # a concurrent ingest stored some of the same detections first
-            if attempt == 2:
+        except (IntegrityError, OperationalError) as exc:
+            # a concurrent ingest stored some of the same detections first, or updated the same incidents
+            # in another order (PostgreSQL deadlock / serialization failure): the whole transaction again
+            if attempt == attempts - 1 or not _transient(exc):
                 raise
-            log.info("retrying %s after a concurrent insert", label)
+            log.info(
+                "retrying %s after a conflict with a concurrent ingest: %s", label, type(exc.orig).__name__
+            )
+            time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _transient(exc: IntegrityError | OperationalError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    return getattr(exc.orig, "sqlstate", None) in ("40P01", "40001")  # deadlock, serialization failure
 
 
 def _finish_job(ctx: IngestContext, job_id: int | None, summary: IngestSummary) -> None:
@@ -202,7 +217,7 @@ def _store(
         row["site_id"] = site_id
         row["footprint_wkb"] = shapely.to_wkb(footprint_of(row))
         row["land_use"] = use
-    summary.warnings += _disagreements(detections, routes, grid, label)
+    summary.warnings += disagreements(detections, routes, grid, label)
     ids = _insert(session, rows)
     summary.new = len(ids)
     summary.suppressed = sum(r["status"] == DetectionStatus.SUPPRESSED for r in rows)
@@ -356,38 +371,3 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     for kind, n in Counter(r["source_kind"] for r in rows).items():
         DETECTIONS_STORED.labels(kind).inc(n)
     return ids
-
-
-def _disagreements(
-    detections: Detections, routes: Routes | None, grid: ActiveGrid | None, label: str
-) -> list[str]:
-    """Bulletin rows whose reported county/township differ from where the coordinates fall."""
-    if grid is None or routes is None:
-        return []
-    notes = []
-    for i, attrs in enumerate(detections.attrs):
-        reported = [attrs.get("reported_county") or "", attrs.get("reported_township") or ""]
-        if not any(reported) or routes.cell[i] < 0:
-            continue
-        names = [c.name for c in grid.tree.ancestors(str(grid.index.codes[routes.cell[i]]))]
-        for text in filter(None, reported):
-            if not any(_same_place(text, name) for name in names):
-                notes.append(
-                    f"{label} line {int(detections.source_row[i])}: the file says {text!r}, "
-                    f"the coordinates fall in {' / '.join(names)}"
-                )
-    return notes
-
-
-_SUFFIXES = ("街道", "自治县", "县", "区", "市", "镇", "乡", "村")
-
-
-def _same_place(a: str, b: str) -> bool:
-    def core(s: str) -> str:
-        s = s.strip()
-        for suffix in _SUFFIXES:
-            if s.endswith(suffix) and len(s) > len(suffix) + 1:
-                return s[: -len(suffix)]
-        return s
-
-    return core(a) == core(b) or core(a) in b
