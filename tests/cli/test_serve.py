@@ -1,0 +1,57 @@
+"""`firegrid serve` on the embedded default: stopping it (SIGTERM, SIGINT) stops its worker too."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.servers import free_port
+from tests.worker.helpers import wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def _processes_of(home: Path) -> list[int]:
+    """Processes whose environment has FIREGRID_HOME=home (the server and its worker and pool)."""
+    wanted = f"FIREGRID_HOME={home}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) != os.getpid():
+            try:
+                if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:  # gone, or not ours to read
+                continue
+    return found
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stopping_serve_leaves_no_worker_behind(tmp_path: Path, stop: signal.Signals) -> None:
+    home, port = tmp_path / "home", free_port()
+    env = {**os.environ, "FIREGRID_HOME": str(home), "FIREGRID_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "firegrid", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: _healthy(f"http://127.0.0.1:{port}/health"), 90, "the API")
+        wait_for(lambda: len(_processes_of(home)) >= 3, 60, "the embedded worker and its pool")
+        server.send_signal(stop)
+        server.wait(60)
+        wait_for(lambda: not _processes_of(home), 30, "the worker to stop with the server")
+    finally:
+        for pid in _processes_of(home):
+            os.kill(pid, signal.SIGKILL)
+        if server.poll() is None:
+            server.kill()
