@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from firegrid import geo
 from firegrid.errors import ConflictError, InputError, NotFoundError
-from firegrid.services.incident_state import location_rank, refresh, revise
+from firegrid.services.incident_state import location_rank, opened_by, refresh, revise
 from firegrid.store.tables import DetectionRow, IncidentChange, IncidentRow, TaskEvent, TaskRow, utcnow
 
 PRECISE_RANK = 2  # inspector GPS, drone, triangulated camera
@@ -110,16 +110,8 @@ def split_incident(
     if not chosen or len(chosen) == len(rows) or len(chosen) != len(set(detection_ids)):
         raise InputError("split needs some (not all) of the incident's own detection ids")
     first = min(chosen, key=lambda r: r.observed_at)
-    other = IncidentRow(
-        status="open",
-        hazard=original.hazard,
-        site_id=original.site_id,
-        source_kinds=first.source_kind,
-        lon=first.lon,
-        lat=first.lat,
-        first_seen=first.observed_at,
-        last_seen=first.observed_at,
-    )
+    other = opened_by(first)
+    other.hazard, other.site_id = original.hazard, original.site_id  # the fire split off stays what it was
     session.add(other)
     session.flush()
     for detection in chosen:

@@ -44,6 +44,20 @@ def combined_confidence(rows: Sequence[DetectionRow]) -> float | None:
     return round(1.0 - miss, 4)
 
 
+def opened_by(row: DetectionRow) -> IncidentRow:
+    """A new open incident whose first evidence is ``row``."""
+    return IncidentRow(
+        status="open",
+        hazard=row.hazard,
+        site_id=row.site_id,
+        source_kinds=row.source_kind,
+        lon=row.lon,
+        lat=row.lat,
+        first_seen=row.observed_at,
+        last_seen=row.observed_at,
+    )
+
+
 def revise(
     session: Session, incident: IncidentRow, msg_type: str, reason: str, first: bool = False
 ) -> IncidentRevision:

@@ -17,7 +17,7 @@ from firegrid import geo
 from firegrid.config import ClusterConfig
 from firegrid.incidents.clustering import ClusterPoints, assign
 from firegrid.services.incident_changes import merge_incidents, separate_fires
-from firegrid.services.incident_state import refresh, revise
+from firegrid.services.incident_state import opened_by, refresh, revise
 from firegrid.store.tables import (
     DetectionRow,
     IncidentChange,
@@ -119,16 +119,7 @@ def attach(session: Session, rows: Sequence[DetectionRow], config: ClusterConfig
             touched.add(incident_id)
             continue
         if group not in created:
-            created[group] = IncidentRow(
-                status="open",
-                hazard=row.hazard,
-                site_id=row.site_id,
-                source_kinds=row.source_kind,
-                lon=row.lon,
-                lat=row.lat,
-                first_seen=row.observed_at,
-                last_seen=row.observed_at,
-            )
+            created[group] = opened_by(row)
         members_of.setdefault(group, []).append(row)
     session.add_all(created.values())
     session.flush()  # one batched INSERT for every new incident
