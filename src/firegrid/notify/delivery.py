@@ -125,7 +125,7 @@ def _siblings(session: Session, message: OutboxMessage, now: datetime) -> list[O
             .limit(DIGEST_MAX - 1)
         )
     )
-    return [session.get_one(OutboxMessage, i) for i in ids if claim(session, i, now)]
+    return [session.get_one(OutboxMessage, i) for i in claim_many(session, ids, now)]
 
 
 def _settle(message: OutboxMessage, result: DeliveryResult, now: datetime) -> None:
