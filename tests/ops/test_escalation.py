@@ -49,9 +49,10 @@ def test_missed_deadlines_escalate_chief_township_county_once_each(runtime: Runt
     with transaction(runtime.sessions) as session:  # the inspector finally acknowledges
         user = session.scalars(select(User).where(User.username == "insp-T1V1")).one()
         task_actions.acknowledge(session, principal_for_user(session, user), task_id)
-    with runtime.sessions() as session:
-        verify_by = session.get_one(TaskRow, task_id).verify_by
-    late = max(verify_by, ack_by + timedelta(hours=5)) + timedelta(minutes=1)
+    with transaction(runtime.sessions) as session:  # the same-day verify deadline depends on the wall clock
+        task = session.get_one(TaskRow, task_id)
+        task.verify_by = verify_by = ack_by + timedelta(hours=6)
+    late = verify_by + timedelta(minutes=1)
     assert escalate_due(ctx, late).escalated == {task_id: [1]}  # the verify stage starts at the chief again
     with runtime.sessions() as session:
         task = session.get_one(TaskRow, task_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
 
 from firegrid import sample
 from firegrid.cli.demo import sample_users
@@ -114,3 +114,21 @@ def fire_video(path: Path, frames: int = 100, fire: bool = True, seed: int = 0) 
         writer.write(image)
     writer.release()
     return path
+
+
+@contextmanager
+def locked(database_url: str, table: str) -> Iterator[Callable[[], bool]]:
+    """Hold a SHARE lock on ``table`` (writers to it wait, readers do not); yields a check that a
+    writer is waiting for it: a task blocked there is deterministically mid-task."""
+    engine = create_engine(database_url)
+    waiting = text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+        " WHERE NOT l.granted AND c.relname = :table"
+    )
+    try:
+        with engine.connect() as holder, engine.connect() as probe:
+            holder.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
+            yield lambda: bool(probe.execute(waiting, {"table": table}).scalar())
+            holder.rollback()
+    finally:
+        engine.dispose()

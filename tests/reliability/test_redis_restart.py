@@ -16,6 +16,7 @@ from firegrid.worker.context import Runtime
 from tests import servers
 from tests.reliability.helpers import (
     duplicate_dedup_keys,
+    locked,
     prepared,
     require,
     settings_for,
@@ -62,11 +63,13 @@ def test_queued_jobs_survive_a_redis_restart(tmp_path: Path, pg_database: str) -
         log = tmp_path / "worker.log"
         with workers(worker_env(settings), [log], "--concurrency=2") as (worker,):
             wait_for(lambda: _done(rt) >= 3, 90, "the first jobs")
-            redis.stop()  # clean shutdown; the queue is in the append-only file
-            done_while_stopping = _done(rt)
-            wait_for(lambda: b"Connection to broker lost" in log.read_bytes(), 30, "the worker to notice")
-            redis.start()  # same port, same data directory
-            after = [_submit(rt, queue, tmp_path, n) for n in range(40, 50)]  # the producer reconnects too
+            with locked(pg_database, "detections") as writer_waits:  # the next jobs wait mid-task
+                wait_for(writer_waits, 30, "a job blocked on the detections table")
+                redis.stop()  # clean shutdown; the queue is in the append-only file
+                done_while_stopping = _done(rt)
+                wait_for(lambda: b"Connection to broker lost" in log.read_bytes(), 30, "the worker to notice")
+                redis.start()  # same port, same data directory
+                after = [_submit(rt, queue, tmp_path, n) for n in range(40, 50)]  # the producer reconnects
             jobs = before + after
             wait_for(lambda: _done(rt) == len(jobs), 120, "every job after the restart")
             assert worker.poll() is None  # the same worker process reconnected

@@ -10,13 +10,11 @@ import os
 import re
 import signal
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from firegrid.cameras.config import CameraConfig
 from firegrid.services.cameras import upsert_camera
@@ -36,6 +34,7 @@ from tests.imagery.helpers import synthetic_landsat, write_band
 from tests.reliability.helpers import (
     duplicate_dedup_keys,
     fire_video,
+    locked,
     prepared,
     settings_for,
     worker_env,
@@ -82,24 +81,6 @@ def _running(log: Path, task: str) -> set[str]:
     return received - set(re.findall(rf"{task}\[([-\w]+)\] succeeded", text))
 
 
-@contextmanager
-def _locked(database_url: str, table: str) -> Iterator[Callable[[], bool]]:
-    """Hold a SHARE lock on ``table`` (writers to it wait, readers do not); yields a check that a
-    writer is waiting for it: a task blocked there is deterministically mid-task."""
-    engine = create_engine(database_url)
-    waiting = text(
-        "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
-        " WHERE NOT l.granted AND c.relname = :table"
-    )
-    try:
-        with engine.connect() as holder, engine.connect() as probe:
-            holder.execute(text(f"LOCK TABLE {table} IN SHARE MODE"))
-            yield lambda: bool(probe.execute(waiting, {"table": table}).scalar())
-            holder.rollback()
-    finally:
-        engine.dispose()
-
-
 def _kill_child(worker_pid: int, log: Path, deaths: int) -> None:
     """SIGKILL the worker's pool child; wait until the worker reports the task it held as lost."""
     for pid in children_of(worker_pid):
@@ -134,8 +115,8 @@ def test_scene_job_survives_killed_worker_children(tmp_path: Path, postgres_url:
         plan_job(
             rt.scan, job_id
         )  # windows recorded (as by an earlier delivery): the job task only reads them
-        with _locked(db, "detections") as ingest_waiting:
-            with _locked(db, "scene_windows") as window_waiting:
+        with locked(db, "detections") as ingest_waiting:
+            with locked(db, "scene_windows") as window_waiting:
                 TaskQueue(create_celery(settings)).scene(job_id)
                 wait_for(window_waiting, 60, "a window task to block storing its result")
                 assert _running(log, "scene_window")
