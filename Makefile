@@ -28,7 +28,7 @@ test: services vendor $(VENV)/.train-installed lint typecheck
 services:
 	bash scripts/install_services.sh
 
-## vendor: Leaflet + leaflet.heat from npm into the package (the pages load nothing from outside)
+## vendor: Leaflet, leaflet.heat and Swagger UI from npm into the package (the pages and /docs load nothing from outside)
 vendor:
 	bash scripts/vendor_web.sh
 

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from firegrid.basemap import BasemapSettings
 from firegrid.detect.dust.params import DustParams
 from firegrid.errors import ConfigError
 from firegrid.landuse import LandUseClasses
@@ -31,7 +32,8 @@ from firegrid.settings_groups import (
 from firegrid.sites.compliance import ComplianceRule
 from firegrid.types import Hazard, SourceKind
 
-__all__ = [  # the setting groups kept in firegrid.settings_groups, importable from here
+__all__ = [  # the setting groups kept in firegrid.settings_groups (and basemap), importable from here
+    "BasemapSettings",
     "CameraSettings",
     "FirmsSettings",
     "NotifySettings",
@@ -213,7 +215,8 @@ class PipelineConfig(BaseModel):
 
     route_buffer_m: float = Field(500.0, ge=0)
     heat_source_default_radius_m: float = Field(1000.0, gt=0)
-    timezone: str = "Asia/Shanghai"
+    timezone: str = "Asia/Shanghai"  # what people read is shown in this zone (firegrid.localtime)
+    language: str = "zh-CN"  # of pushes, SMS, robots, bulletins and exports: zh-CN or en
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)
     deadlines: DeadlineConfig = Field(default_factory=DeadlineConfig)
     dust: DustPolicy = Field(default_factory=DustPolicy)
@@ -261,6 +264,7 @@ class Settings(BaseSettings):
     cameras: CameraSettings = Field(default_factory=CameraSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     tasks: TaskSettings = Field(default_factory=TaskSettings)
+    basemap: BasemapSettings = Field(default_factory=BasemapSettings)  # the pages' tiles (and CSP origins)
     escalation_tick_s: float = Field(60.0, gt=0)  # how often the worker looks for missed deadlines
     dust: DustParams = Field(default_factory=DustParams)
     sites: ComplianceRule = Field(default_factory=ComplianceRule)

@@ -24,19 +24,38 @@ from __future__ import annotations
 
 
 class FiregridError(Exception):
-    """Base class of every firegrid error."""
+    """Base class of every firegrid error.
+
+    ``str(exc)`` is the technical detail (English, naming the input); ``code`` is the machine code the
+    API returns, and ``message_key`` the catalogue entry people read (``error.<code>`` by default; a
+    refused task step names the next step, ``next.<status>``).
+    """
+
+    code = "error"
+
+    def __init__(self, *args: object, code: str | None = None, message_key: str | None = None) -> None:
+        super().__init__(*args)
+        if code is not None:
+            self.code = code
+        self.message_key = message_key or f"error.{self.code}"
 
 
 class InputError(FiregridError):
     """Input that firegrid cannot accept; the message names the input and the problem."""
 
+    code = "invalid_input"
+
 
 class UnsupportedFormatError(InputError):
     """A file whose format is not recognised."""
 
+    code = "unsupported_format"
+
 
 class RowError(InputError):
     """One bad row; carries the line number (1-based, header is line 1)."""
+
+    code = "row_error"
 
     def __init__(self, line: int | None, message: str) -> None:
         super().__init__(message)
@@ -47,33 +66,49 @@ class RowError(InputError):
 class GridValidationError(InputError):
     """A grid that cannot be imported (the message lists the offending features)."""
 
+    code = "grid_invalid"
+
 
 class UploadTooLargeError(InputError):
     """An upload larger than the configured limit."""
+
+    code = "upload_too_large"
 
 
 class NotFoundError(FiregridError):
     """A resource that does not exist, or is outside the caller's grid subtree."""
 
+    code = "not_found"
+
 
 class ConflictError(FiregridError):
     """A request that conflicts with the current state."""
+
+    code = "conflict"
 
 
 class IllegalTransitionError(ConflictError):
     """A task state transition the state machine refuses."""
 
+    code = "illegal_transition"
+
 
 class AuthError(FiregridError):
     """Missing, expired or wrong credentials."""
+
+    code = "not_authenticated"
 
 
 class PermissionDeniedError(FiregridError):
     """The caller is known but lacks the role for this action."""
 
+    code = "permission_denied"
+
 
 class RateLimitedError(FiregridError):
     """Too many attempts; ``retry_after`` seconds until the next is accepted."""
+
+    code = "too_many_logins"
 
     def __init__(self, message: str, retry_after: float) -> None:
         super().__init__(message)
@@ -83,10 +118,16 @@ class RateLimitedError(FiregridError):
 class ConfigError(FiregridError):
     """Settings that cannot work."""
 
+    code = "config_error"
+
 
 class ServiceUnavailableError(FiregridError):
     """A backing service (database, broker) cannot be reached."""
 
+    code = "service_unavailable"
+
 
 class SourceUnavailableError(ServiceUnavailableError):
     """A remote data source failed; the message names the source and the problem."""
+
+    code = "service_unavailable"

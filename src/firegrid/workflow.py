@@ -46,6 +46,27 @@ class RejectReason(StrEnum):
     OTHER = "other"
 
 
+class TaskAction(StrEnum):
+    """What a task's history records (``task_events.action``)."""
+
+    CREATE = "create"
+    DISPATCH = "dispatch"
+    ACKNOWLEDGE = "acknowledge"
+    ON_SITE = "on_site"
+    VERDICT = "verdict"
+    HANDLE = "handle"
+    CLOSE = "close"
+    REASSIGN = "reassign"
+    NOT_MY_AREA = "not_my_area"
+    ESCALATE = "escalate"
+    UPDATE = "update"
+    MERGE = "merge"
+    MERGED_IN = "merged_in"
+    UNMERGE = "unmerge"
+    SPLIT = "split"
+    UNSPLIT = "unsplit"
+
+
 OPEN = frozenset(
     {TaskStatus.NEW, TaskStatus.DISPATCHED, TaskStatus.ACKNOWLEDGED, TaskStatus.ON_SITE}
 )  # waiting for a verdict
@@ -63,24 +84,48 @@ TRANSITIONS: dict[TaskStatus, frozenset[TaskStatus]] = {
 }
 
 
+NEXT_STEP_EN = {  # what a task in this status needs next (the catalogue's ``next.*`` says it to people)
+    TaskStatus.NEW: "acknowledge it (POST /tasks/{id}/acknowledge)",
+    TaskStatus.DISPATCHED: "acknowledge it (POST /tasks/{id}/acknowledge)",
+    TaskStatus.ACKNOWLEDGED: "go on site (POST /tasks/{id}/on-site), add a photo (POST /tasks/{id}/evidence)",
+    TaskStatus.ON_SITE: "add a photo, then POST /tasks/{id}/verdict",
+    TaskStatus.CONFIRMED: "report it handled (POST /tasks/{id}/handled); the township then closes it",
+    TaskStatus.REJECTED: "the township closes it (POST /tasks/{id}/close)",
+    TaskStatus.HANDLED: "the township closes it (POST /tasks/{id}/close)",
+    TaskStatus.CLOSED: "nothing: the task is closed",
+}
+
+
+def refuse(current: str, what: str) -> IllegalTransitionError:
+    """The error of a step a task in ``current`` cannot take, saying which step is next."""
+    status = TaskStatus(current)
+    return IllegalTransitionError(
+        f"a task that is {current} cannot {what}; next: {NEXT_STEP_EN[status]}",
+        code="illegal_transition",
+        message_key=f"next.{status.value}",
+    )
+
+
 def check_transition(current: str, target: TaskStatus) -> None:
-    """Raise ``IllegalTransitionError`` unless ``current -> target`` is allowed."""
+    """Raise ``IllegalTransitionError`` (naming the next step) unless ``current -> target`` is allowed."""
     if target not in TRANSITIONS[TaskStatus(current)]:
-        raise IllegalTransitionError(f"a task that is {current} cannot become {target}")
+        raise refuse(current, f"become {target}")
 
 
 def check_rejection(current: str, reason_code: str | None, reason_text: str | None) -> RejectReason:
     """A rejection needs a known reason ("other" also needs text); administrative reasons may be
     given from any open state, the others only on site."""
     if reason_code is None:
-        raise InputError("a rejection needs a reason_code")
+        raise InputError("a rejection needs a reason_code", code="reason_required")
     try:
         reason = RejectReason(reason_code)
     except ValueError:
         known = ", ".join(r.value for r in RejectReason)
-        raise InputError(f"unknown reason_code {reason_code!r}; expected one of {known}") from None
+        raise InputError(
+            f"unknown reason_code {reason_code!r}; expected one of {known}", code="reason_required"
+        ) from None
     if reason is RejectReason.OTHER and not (reason_text or "").strip():
-        raise InputError("reason_code 'other' needs reason_text")
+        raise InputError("reason_code 'other' needs reason_text", code="reason_text_required")
     status = TaskStatus(current)
     if reason in ADMINISTRATIVE and status in OPEN:
         return reason
@@ -91,4 +136,4 @@ def check_rejection(current: str, reason_code: str | None, reason_text: str | No
 def check_reopen(current: str) -> None:
     """Reassigning and merging apply to tasks that have no verdict yet."""
     if TaskStatus(current) not in OPEN:
-        raise IllegalTransitionError(f"a task that is {current} cannot be reassigned or merged")
+        raise refuse(current, "be reassigned or merged")

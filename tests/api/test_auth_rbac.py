@@ -15,7 +15,8 @@ def first_task(client: TestClient, admin: dict[str, str]) -> dict[str, Any]:
 
 
 def test_login_and_me(client: TestClient, admin: dict[str, str]) -> None:
-    assert client.get("/auth/me", headers=admin).json() == {"name": "admin", "role": "admin", "cells": []}
+    me = client.get("/auth/me", headers=admin).json()
+    assert me == {"name": "admin", "role": "admin", "cells": [], "display_name": "管理员"}
     assert (
         client.post("/auth/token", data={"username": "admin", "password": "wrong-password"}).status_code
         == 401

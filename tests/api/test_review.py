@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from tests.api.conftest import login
 from tests.api.test_tasks import photo
@@ -73,20 +75,36 @@ def test_confirmed_points_count_in_the_ranking(client: TestClient, admin: dict[s
 
 
 def test_exports_cap_and_bulletin(client: TestClient, admin: dict[str, str]) -> None:
+    geo = client.get("/export/incidents.geojson", headers=admin).json()
+    assert geo["features"][0]["properties"]["place"] and geo["features"][0]["properties"]["hazard"] == "fire"
     csv = client.get("/export/incidents.csv", headers=admin)
     assert csv.status_code == 200 and csv.content.startswith("\ufeff".encode())
     lines = csv.content.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("incident,hazard,status,task") and len(lines) >= 14
-    xlsx = load_workbook(io.BytesIO(client.get("/export/incidents.xlsx", headers=admin).content))
-    sheet = xlsx["incidents"]
-    assert sheet.max_row == len(lines) and sheet["A1"].value == "incident"
-    geo = client.get("/export/incidents.geojson", headers=admin).json()
-    assert len(geo["features"]) == len(lines) - 1 and geo["features"][0]["properties"]["place"]
+    assert lines[0].startswith("事件编号,类型,事件状态,任务编号") and len(lines) == len(geo["features"]) + 1
+    assert lines[0].endswith("hazard_code,status_code,task_status_code,verdict_code,reason_code,sources_code")
+    book = load_workbook(io.BytesIO(client.get("/export/incidents.xlsx", headers=admin).content))
+    sheet = book["事件"]
+    header = [c.value for c in sheet[1]]
+    assert sheet.max_row == len(lines) and header[0] == "事件编号" and header[1] == "类型"
+    first_seen = header.index("首次发现(北京时间)")
+    row = next(sheet.iter_rows(min_row=2, max_row=2, values_only=True))
+    feature = geo["features"][0]["properties"]
+    stored = datetime.fromisoformat(feature["first_seen"])
+    assert row[first_seen] == stored.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    assert sheet.cell(2, first_seen + 1).is_date  # a real date cell in local time, not text
+    assert row[1] == "火点" and row[header.index("hazard_code")] == "fire"  # labels first, codes trailing
+    code_columns = [i for i, h in enumerate(header) if str(h).endswith("_code")]
+    assert code_columns == list(range(len(header) - 6, len(header)))
+    assert all(sheet.column_dimensions[get_column_letter(i + 1)].hidden for i in code_columns)
+    assert not sheet.column_dimensions["B"].hidden
+    english = client.get("/export/incidents.csv", params={"lang": "en"}, headers=admin).content.decode("utf-8-sig")
+    assert english.splitlines()[0].startswith("incident,hazard,incident status,task")
     incident_id = geo["features"][0]["id"]
     root = ET.fromstring(client.get(f"/incidents/{incident_id}/cap.xml", headers=admin).content)
     assert root.find(f"{CAP}msgType").text in ("Alert", "Update", "Cancel")
     assert root.find(f"{CAP}info/{CAP}area/{CAP}circle").text.endswith(" 0.5")
     assert root.find(f"{CAP}identifier").text.startswith(f"firegrid.incident.{incident_id}.")
+    assert "UTC" not in root.find(f"{CAP}info/{CAP}description").text
     page = client.get("/bulletins/daily", headers=admin)
     assert page.status_code == 200 and "乡镇排名" in page.text and "data:image/png;base64," in page.text
     numbers = client.get("/bulletins/daily.json", headers=admin).json()

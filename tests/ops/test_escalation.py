@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from firegrid.i18n import label
 from firegrid.services import task_actions
 from firegrid.services.escalation import escalate_due
 from firegrid.services.users import principal_for_user
@@ -35,11 +36,8 @@ def test_missed_deadlines_escalate_chief_township_county_once_each(runtime: Runt
             .where(TaskEvent.task_id == task_id, TaskEvent.action == "escalate")
             .order_by(TaskEvent.id)
         ).all()
-        assert [e.reason.split(":")[1].split("(")[1] for e in events] == [
-            "chief",
-            "township_reviewer",
-            "county_operator",
-        ]
+        roles = ("chief", "township_reviewer", "county_operator")
+        assert [e.reason.split(":")[1].split("(")[1] for e in events] == [label("role", r) for r in roles]
         assert (
             "chief-T1V1" in events[0].reason and "rev-T1" in events[1].reason and "op-C" in events[2].reason
         )

@@ -13,12 +13,14 @@ from prometheus_client import CollectorRegistry
 
 from firegrid import __version__
 from firegrid.api.deps import AppState
+from firegrid.api.docs import mount_docs
 from firegrid.api.errors import add_exception_handlers
 from firegrid.api.metrics import HttpMetrics, PipelineCollector
 from firegrid.api.pages import mount_pages
 from firegrid.api.routes import (
     auth,
     cameras,
+    exports,
     grid,
     health,
     heat_sources,
@@ -30,6 +32,7 @@ from firegrid.api.routes import (
     sites,
     sources,
     tasks,
+    ui,
     users,
 )
 from firegrid.api.schemas import ERROR_RESPONSES
@@ -45,7 +48,8 @@ MULTIPART_SLACK = 64 * 1024
 DESCRIPTION = """
 firegrid turns fire points and dust sources (satellite, camera, drone) into verification tasks
 for the grid inspector of each village. The inspector app is at `/app/`, the township review
-page (hit map and ranking) at `/map/`.
+page (hit map and ranking) at `/map/`. Errors carry a machine `code` and a `message` to show people
+(zh-CN unless `Accept-Language` puts English first); times are UTC (ISO 8601).
 
 Log in with `POST /auth/token` (OAuth2 password flow) or send an `X-API-Key` header.
 Every list is filtered to the caller's grid subtree.
@@ -68,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.metrics_registry = registry
         app.state.http_metrics = HttpMetrics(registry)
         log.info("firegrid API up (database %s)", runtime.engine.url.render_as_string(hide_password=True))
+        for warning in settings.basemap.warnings():
+            log.warning("%s", warning)
         try:
             yield
         finally:
@@ -78,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # /docs is served from the package (api/docs.py), not a CDN
+        redoc_url=None,
         responses=ERROR_RESPONSES,
         max_body_size=settings.upload_max_bytes + MULTIPART_SLACK,  # 413 while streaming, before parsing
     )
@@ -112,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.state.response_cache = {}
     mount_pages(app)
+    mount_docs(app)
 
     for module in (
         health,
@@ -128,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         users,
         notify,
         review,
+        exports,
+        ui,
     ):
         app.include_router(module.router)
     return app

@@ -1,60 +1,79 @@
-"""The daily bulletin as one self-contained HTML page (inline CSS, the map as a data URI)."""
+"""The daily bulletin as one self-contained HTML page (inline CSS, the map as a data URI).
+
+Times are shown in the configured zone (``12月5日 17:00``), labels come from the catalogue; each
+column has its own format (a rate is a percentage, a median a duration, counts are counts).
+"""
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
+from datetime import datetime
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
-STATUS_ZH = {
-    "confirmed": "查实",
-    "rejected": "查否",
-    "overdue": "逾期",
-    "handled": "已处置",
-    "closed": "已销号",
-    "new": "待派发",
-    "dispatched": "已派发",
-    "acknowledged": "已签收",
-    "on_site": "已到场",
-}
+from firegrid import i18n
+from firegrid.localtime import format_minutes, format_range, format_time
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.1%}" if value <= 1 else f"{value:.1f}"
-    return escape(str(value))
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1%}"
 
 
-def render_bulletin(data: dict[str, Any], png: bytes) -> str:
+def _columns(zone: ZoneInfo, lang: str) -> list[tuple[str, str, Callable[[Any], str]]]:
+    """(key, header, format) of the ranking table."""
+    plain: Callable[[Any], str] = lambda v: "—" if v is None else escape(str(v))  # noqa: E731
+    return [
+        ("rank", i18n.text("ui.rank", lang), plain),
+        ("county", i18n.text("text.county", lang), plain),
+        ("name", i18n.text("ui.name", lang), plain),
+        ("pushed", i18n.text("ui.pushed", lang), plain),
+        ("confirmed", i18n.text("ui.confirmed", lang), plain),
+        ("straw_burning", i18n.text("ui.straw", lang), plain),
+        ("rejected", i18n.text("text.rejected", lang), plain),
+        ("confirmation_rate", i18n.text("ui.rate", lang), _rate),
+        ("median_verify_min", i18n.text("text.median_verify", lang), lambda v: format_minutes(v, lang)),
+        ("overdue", i18n.text("ui.overdue_n", lang), plain),
+        (
+            "first_fire",
+            i18n.text("ui.first_fire", lang),
+            lambda v: format_time(datetime.fromisoformat(v), zone, lang) if v else "—",
+        ),
+    ]
+
+
+def _table(data: dict[str, Any], zone: ZoneInfo, lang: str) -> str:
+    if not data["ranking"]:
+        return f"<p>{i18n.text('text.bulletin_none', lang)}</p>"
+    columns = _columns(zone, lang)
+    head = "".join(f"<th>{escape(h)}</th>" for _, h, _ in columns)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{fmt(r[k])}</td>" for k, _, fmt in columns) + "</tr>" for r in data["ranking"]
+    )
+    quiet = data.get("quiet", 0)
+    note = f"<p>{i18n.text('text.bulletin_quiet', lang, n=quiet)}</p>" if quiet else ""
+    return f"<table><tr>{head}</tr>{rows}</table>{note}"
+
+
+def render_bulletin(data: dict[str, Any], png: bytes, zone: ZoneInfo, lang: str = "zh") -> str:
     """HTML of ``exports.bulletin`` output with the rendered map."""
     t = data["totals"]
-    rate = f"{t['confirmation_rate']:.1%}" if t["confirmation_rate"] is not None else "—"
-    rows = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{_cell(r[k])}</td>"
-            for k in (
-                "rank",
-                "county",
-                "name",
-                "pushed",
-                "confirmed",
-                "straw_burning",
-                "rejected",
-                "confirmation_rate",
-                "median_verify_min",
-                "overdue",
-                "first_fire",
-            )
-        )
-        + "</tr>"
-        for r in data["ranking"]
-    )
+    since, until = datetime.fromisoformat(data["since"]), datetime.fromisoformat(data["until"])
+    window = i18n.text("text.bulletin_window", lang, range=format_range(since, until, zone, lang))
+    title = i18n.text("text.bulletin_title", lang)
+    totals = [
+        ("ui.pushed", str(t["pushed"])),
+        ("ui.confirmed", str(t["confirmed"])),
+        ("text.rejected", str(t["rejected"])),
+        ("ui.rate", _rate(t["confirmation_rate"])),
+        ("ui.overdue_n", str(t["overdue"])),
+    ]
+    spans = "".join(f"<span>{i18n.text(k, lang)} <b>{v}</b></span>" for k, v in totals)
     image = base64.b64encode(png).decode()
+    html_lang = "en" if lang == "en" else "zh-CN"
     return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>露天焚烧火点与扬尘核查日报 {escape(data["day"])}</title>
+<html lang="{html_lang}"><head><meta charset="utf-8"><title>{title} {escape(data["day"])}</title>
 <style>
 body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}}
 table{{border-collapse:collapse;margin:1em 0}}
@@ -62,15 +81,12 @@ td,th{{border:1px solid #bbb;padding:4px 8px;text-align:right}}
 td:nth-child(2),td:nth-child(3),th{{text-align:left}}.totals span{{margin-right:2em}}
 img{{max-width:100%;border:1px solid #ddd}}
 </style></head><body>
-<h1>露天焚烧火点与扬尘核查日报</h1>
-<p>统计时段 (当地时间 17:00 至 17:00): {escape(data["since"])} — {escape(data["until"])}</p>
-<p class="totals"><span>推送 {t["pushed"]}</span><span>查实 {t["confirmed"]}</span>
-<span>查否 {t["rejected"]}</span>
-<span>查实率 {rate}</span><span>逾期 {t["overdue"]}</span></p>
-<h2>乡镇排名</h2>
-<table><tr><th>名次</th><th>县(市、区)</th><th>乡镇</th><th>推送</th><th>查实</th><th>秸秆焚烧</th><th>查否</th><th>查实率</th>
-<th>核查用时中位数(分)</th><th>逾期</th><th>首个火点</th></tr>{rows}</table>
-<h2>分布图</h2>
-<img alt="map" src="data:image/png;base64,{image}">
-<p>点位颜色: 红 查实 · 橙 逾期 · 灰 查否 · 绿 已处置 · 蓝 其他; 乡镇底色按查实数量. 由 firegrid 生成.</p>
+<h1>{title}</h1>
+<p>{escape(window)}</p>
+<p class="totals">{spans}</p>
+<h2>{i18n.text("ui.ranking", lang)}</h2>
+{_table(data, zone, lang)}
+<h2>{i18n.text("text.bulletin_map", lang)}</h2>
+<img alt="{i18n.text("text.bulletin_map", lang)}" src="data:image/png;base64,{image}">
+<p>{i18n.text("text.bulletin_legend", lang)}</p>
 </body></html>"""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firegrid import i18n
 from firegrid.auth import credentials
 from firegrid.auth.roles import Permission, Principal
 from firegrid.errors import AuthError, PermissionDeniedError
@@ -115,3 +116,17 @@ UserManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_USERS))]
 SiteManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_SITES))]
 NotifyManagerDep = Annotated[Principal, Depends(require(Permission.MANAGE_NOTIFY))]
 ReviewerDep = Annotated[Principal, Depends(require(Permission.REVIEW_TASKS))]
+
+
+def request_lang(
+    request: Request,
+    lang: Annotated[
+        Literal["zh-CN", "en"] | None,
+        Query(description="language of the labels (default: Accept-Language, else zh-CN)"),
+    ] = None,
+) -> str:
+    """``zh`` or ``en`` for what a person reads in this answer."""
+    return i18n.lang_of(lang or request.headers.get("accept-language"))
+
+
+LangDep = Annotated[str, Depends(request_lang)]

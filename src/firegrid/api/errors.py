@@ -1,14 +1,21 @@
-"""Map firegrid errors to HTTP status codes, in one table."""
+"""Map firegrid errors to HTTP status codes, in one table.
+
+Every error answer carries ``detail`` (the technical detail, English, naming the input), ``error`` (the
+class), ``code`` (a machine code) and ``message`` (what a person reads, from the catalogue, in the
+language of ``Accept-Language``: zh-CN unless English comes first).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from firegrid import errors
+from firegrid import errors, i18n
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +44,42 @@ def status_for(exc: Exception) -> int:
     return 500
 
 
+def _message(request: Request, key: str) -> str:
+    return i18n.text(key, i18n.lang_of(request.headers.get("accept-language")))
+
+
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if isinstance(exc, DBAPIError):
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         detail = "the database is unavailable; try again shortly"
+        code, key = "service_unavailable", "error.service_unavailable"
+    elif isinstance(exc, errors.FiregridError):
+        detail, code, key = str(exc), exc.code, exc.message_key
     else:
-        detail = str(exc)
+        detail, code, key = str(exc), "error", "error.error"
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}
     if isinstance(exc, errors.RateLimitedError):
         headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
-    return JSONResponse({"detail": detail, "error": type(exc).__name__}, status_code=status, headers=headers)
+    body = {"detail": detail, "error": type(exc).__name__, "code": code, "message": _message(request, key)}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 (the same ``detail`` list) with a code and a message."""
+    assert isinstance(exc, RequestValidationError)
+    body = {
+        "detail": jsonable_encoder(exc.errors()),
+        "code": "invalid_request",
+        "message": _message(request, "error.invalid_request"),
+    }
+    return JSONResponse(body, status_code=422)
 
 
 def add_exception_handlers(app: FastAPI) -> None:
     """Register the table."""
     for exc in STATUS_CODES:
         app.add_exception_handler(exc, _handle)
+    app.add_exception_handler(RequestValidationError, _invalid)

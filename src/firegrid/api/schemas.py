@@ -11,10 +11,13 @@ from firegrid.services.ingest import IngestSummary
 
 
 class ErrorOut(BaseModel):
-    """Every error answer: what went wrong (naming the input) and the error class."""
+    """Every error answer: what went wrong (naming the input), the error class, a machine code and the
+    message a person reads (zh-CN unless ``Accept-Language`` puts English first)."""
 
     detail: str | list[dict[str, Any]]
     error: str | None = None  # absent on the web framework's own errors (malformed multipart, ...)
+    code: str | None = None  # e.g. illegal_transition, photo_required, wrong_credentials
+    message: str | None = None  # e.g. 请先到场并拍照取证
 
 
 def binary(*media_types: str, description: str = "The file") -> dict[int | str, dict[str, Any]]:
@@ -52,6 +55,7 @@ class Me(BaseModel):
     name: str
     role: str
     cells: list[str]
+    display_name: str = ""  # what the pages show (the user name when empty)
 
 
 class IngestJobOut(BaseModel):
@@ -89,7 +93,9 @@ class GridNode(BaseModel):
     code: str
     name: str
     level: str
-    children: list[GridNode] = Field(default_factory=list)
+    children: list[GridNode] | None = None  # None: below the requested depth (see child_count)
+    child_count: int = 0  # how many children the cell has, listed or not
+    has_children: bool = False
 
 
 class DetectionOut(BaseModel):
@@ -197,6 +203,7 @@ class TaskCard(TaskOut):
     lat: float
     place: str
     next_deadline: datetime | None
+    next_step: Literal["acknowledge", "on_site", "verify"] | None = None  # what next_deadline is for
     overdue: bool
 
 
@@ -245,6 +252,8 @@ class TaskDetail(TaskOut):
     evidence: list[EvidenceOut] = []
     timeline: list[TimelineItem] = []
     place: str = ""
+    navigation: dict[str, str] = {}  # amap / baidu (GCJ-02) and geo: (WGS84) links to the incident
+    names: dict[str, str] = {}  # display names of the actors and assignees, by user name
 
 
 class Position(BaseModel):

@@ -47,12 +47,12 @@ def decode_token(token: str, keys: str | Sequence[str]) -> dict[str, Any]:
         try:
             return dict(jwt.decode(token, key, algorithms=[ALGORITHM]))
         except jwt.ExpiredSignatureError:
-            raise AuthError("token expired") from None
+            raise AuthError("token expired", code="session_expired") from None
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError:
             break
-    raise AuthError("invalid token")
+    raise AuthError("invalid token", code="session_expired")
 
 
 def new_api_key() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,12 +21,16 @@ from firegrid.detect.detections import Detections
 from firegrid.detect.dust.cover import CoverModel
 from firegrid.detect.dust.haze import HazeModel
 from firegrid.detect.dust.report import dust_report
-from firegrid.detect.objects.model import ObjectModel
+from firegrid.detect.objects.model import ObjectModel, installed_models
 from firegrid.detect.objects.slicer import sliced
+from firegrid.detect.satellite.runtime import default_models_dir
 from firegrid.drones.images import ground_points, open_drone_image
 from firegrid.errors import FiregridError, InputError
 from firegrid.services.ingest import ingest_detections
 from firegrid.types import SourceKind
+
+MODELS_DIR = Path(os.environ.get("FIREGRID_MODELS_DIR") or default_models_dir())  # as Settings.models_path
+INSTALLED = ", ".join(installed_models(MODELS_DIR))
 
 
 def detect_image(
@@ -36,13 +41,19 @@ def detect_image(
     regions: Annotated[
         Path | None, typer.Option(help="YAML/JSON list of regions {name, kind, polygon} for --detectors dust")
     ] = None,
-    model: Annotated[str | None, typer.Option(help="model name in models/")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help=f"object detector in {MODELS_DIR}: {INSTALLED or 'none installed'} "
+            "(default: FIREGRID_CAMERAS__MODEL, fire-colour-baseline)"
+        ),
+    ] = None,
     slice_size: Annotated[
         int | None,
-        typer.Option(help="tile size for large images, 0: whole image [default: the model's, else 640]"),
+        typer.Option(help="tile size for large images, 0: whole image (default: the model's, else 640)"),
     ] = None,
     overlap: Annotated[float, typer.Option(help="tile overlap fraction")] = 0.2,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per image on stdout")] = False,
     ingest: Annotated[
         bool, typer.Option(help="feed georeferenced boxes into the pipeline (source kind drone)")
     ] = False,

@@ -15,6 +15,7 @@ from firegrid.auth.roles import Role
 from firegrid.cli import cameras as cameras_cli
 from firegrid.cli import common
 from firegrid.cli import heat_mask as heat_mask_cli
+from firegrid.cli import help as cli_help
 from firegrid.cli import models as models_cli
 from firegrid.cli import sites as sites_cli
 from firegrid.cli import sources as sources_cli
@@ -30,6 +31,7 @@ from firegrid.services.users import add_user, create_api_key
 from firegrid.store.db import transaction
 from firegrid.worker.context import Runtime
 
+cli_help.install()  # PATH... and bare flags in --help (before the commands are built)
 app = typer.Typer(
     help="firegrid: fire points and dust sources, routed to the grid inspector of each village.",
     no_args_is_help=True,
@@ -120,7 +122,7 @@ def demo(
 
     s = common.settings()
     with common.runtime(s) as rt:
-        notes = prepare(rt)
+        notes = prepare(rt, story=True)
     for line in notes:
         typer.echo(line, err=True)
     if not prepare_only:

@@ -15,6 +15,7 @@ from firegrid.cli import common
 from firegrid.config import Settings
 from firegrid.detect.dust.baresoil import BareSoilDetector
 from firegrid.detect.dust.scan import dust_detections, scan_bare_soil
+from firegrid.detect.satellite.registry import DETECTORS as FIRE_DETECTORS
 from firegrid.detect.satellite.registry import make_detector
 from firegrid.detect.satellite.scan import scan_scene, to_detections
 from firegrid.imagery.open import open_scene
@@ -32,6 +33,23 @@ SENSORS = {
 
 
 DETECTORS = ("fire", "bare-soil")
+FIRE_ALGORITHMS = tuple(FIRE_DETECTORS)
+
+
+def _wanted(detectors: str, old_detector: str | None) -> tuple[list[str], str | None]:
+    """(``fire`` / ``bare-soil``, the fire algorithm) from ``--detectors`` (and the hidden ``--detector``)."""
+    names = [d.strip() for d in detectors.split(",") if d.strip()]
+    algorithms = [n for n in names if n in FIRE_ALGORITHMS] + ([old_detector] if old_detector else [])
+    wanted = sorted(
+        {"fire" if n in FIRE_ALGORITHMS else n for n in names} | ({"fire"} if old_detector else set())
+    )
+    unknown = sorted(set(wanted) - set(DETECTORS))
+    if unknown or not wanted or len(set(algorithms)) > 1:
+        known = ", ".join((*DETECTORS, *FIRE_ALGORITHMS))
+        raise typer.BadParameter(
+            f"unknown or conflicting {detectors!r}; use {known}", param_hint="--detectors"
+        )
+    return wanted, algorithms[0] if algorithms else None
 
 
 def scan(
@@ -39,13 +57,20 @@ def scan(
         Path, typer.Argument(help="scene folder: Landsat with MTL, Sentinel-2 SAFE, or band files")
     ],
     detectors: Annotated[
-        str, typer.Option(help="comma-separated: fire, bare-soil (dust patches on the 10 m grid)")
+        str,
+        typer.Option(
+            help="comma-separated: fire (the sensor's default algorithm) or a fire algorithm ("
+            + ", ".join(FIRE_ALGORITHMS)
+            + "), bare-soil (dust patches on the 10 m grid)"
+        ),
     ] = "fire",
     landcover: Annotated[
         Path | None, typer.Option(help="land-cover GeoTIFF (e.g. ESA WorldCover) for bare-soil kinds")
     ] = None,
     sensor: Annotated[str, typer.Option(help="auto, landsat8, landsat9 or sentinel2")] = "auto",
-    detector: Annotated[str | None, typer.Option(help="detector name (default per sensor)")] = None,
+    detector: Annotated[
+        str | None, typer.Option(hidden=True, help="old spelling of --detectors ALGORITHM")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object on stdout")] = False,
     quicklook: Annotated[Path | None, typer.Option(help="write a SWIR/NIR/red PNG with fire points")] = None,
     ingest: Annotated[bool, typer.Option(help="feed the fire points into the pipeline")] = True,
@@ -58,10 +83,7 @@ def scan(
     s = common.settings()
     if sensor not in SENSORS:
         raise typer.BadParameter(f"use one of {', '.join(SENSORS)}", param_hint="--sensor")
-    wanted = [d.strip() for d in detectors.split(",") if d.strip()]
-    unknown = sorted(set(wanted) - set(DETECTORS))
-    if unknown or not wanted:
-        raise typer.BadParameter(f"unknown {unknown}; use {', '.join(DETECTORS)}", param_hint="--detectors")
+    wanted, algorithm = _wanted(detectors, detector)
     when = (
         None
         if acquired_at is None
@@ -70,7 +92,7 @@ def scan(
     summary: dict[str, Any] = {}
     if "fire" in wanted:
         scene = _open(path, SENSORS[sensor], s.scan.s2_offset, None, when)
-        summary = _fire(s, scene, detector, window_size, quicklook, ingest, as_json)
+        summary = _fire(s, scene, algorithm, window_size, quicklook, ingest, as_json)
     if "bare-soil" in wanted:
         dust_scene = _open(path, SENSORS[sensor], s.scan.s2_offset, 10, when)
         dust = _bare_soil(s, dust_scene, landcover, window_size, ingest, as_json)

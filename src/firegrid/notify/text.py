@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from firegrid import i18n
+
+
+def _lang(payload: dict[str, Any]) -> str:
+    items = payload.get("items") or [payload]
+    return str(items[0].get("lang") or payload.get("lang") or i18n.DEFAULT_LANG)
+
 
 def plain(payload: dict[str, Any]) -> str:
     """One message's text; a digest lists its items."""
     if payload.get("type") == "digest":
         items = payload.get("items", [])
-        lines = [f"{len(items)} 条新通知 / {len(items)} new notifications:"]
+        lines = [i18n.text("text.digest", _lang(payload), n=len(items))]
         lines += [f"{i + 1}. {item.get('text', '')}" for i, item in enumerate(items)]
         return "\n".join(lines)
     return str(payload.get("text", ""))
@@ -23,9 +30,9 @@ def markdown(payload: dict[str, Any]) -> str:
         title = item.get("title") or item.get("text", "")[:40]
         line = f"**{title}**\n> {item.get('text', '')}"
         if item.get("url"):
-            line += f"\n> [打开任务 / open]({item['url']})"
+            line += f"\n> [{i18n.text('text.open_task', _lang(item))}]({item['url']})"
         blocks.append(line)
-    head = f"**{len(items)} 条新通知**\n\n" if len(items) > 1 else ""
+    head = f"**{i18n.text('text.digest_head', _lang(payload), n=len(items))}**\n\n" if len(items) > 1 else ""
     return head + "\n\n".join(blocks)
 
 

@@ -16,17 +16,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firegrid import i18n
 from firegrid.grid.cells import GridTree
+from firegrid.localtime import format_minutes
 from firegrid.services.ingest import IngestContext
 from firegrid.services.notifications import Audience, notify
 from firegrid.services.tasks import task_payload, users_of_cell
 from firegrid.store.db import transaction
 from firegrid.store.tables import IncidentRow, TaskEvent, TaskRow
-from firegrid.workflow import OPEN, TaskStatus
+from firegrid.workflow import OPEN, TaskAction, TaskStatus
 
 log = logging.getLogger(__name__)
-
-ROLE_NAMES = {"chief": "网格长", "township_reviewer": "乡镇", "county_operator": "县"}
 
 
 def stage(task: TaskRow) -> tuple[str, datetime] | None:
@@ -90,14 +90,16 @@ def _notify_level(
     step = ctx.config.escalation.steps[level - 1]
     users = users_of_cell(session, tree, task.cell_code, [step.role])
     incident = session.get_one(IncidentRow, task.incident_id)
-    late = int((now - deadline).total_seconds() // 60)
-    payload = task_payload(task, incident, tree, users, ctx.config.public_url) | {
+    late = format_minutes((now - deadline).total_seconds() / 60, lang := ctx.config.language)
+    step_name, role = i18n.label("stage", name, lang), i18n.label("role", step.role, lang)
+    payload = task_payload(task, incident, tree, users, ctx.config) | {
         "type": "task.escalated",
-        "title": f"逾期督办 #{task.id} ({ROLE_NAMES.get(step.role, step.role)})",
+        "title": f"{i18n.text('text.escalated_title', lang)} #{task.id} ({role})",
         "level": level,
         "stage": name,
     }
-    payload["text"] = f"逾期{late}分钟未{_verb(name)}: " + payload["text"]
+    said = i18n.text("text.escalated", lang, step=step_name, late=late, role=role)
+    payload["text"] = said + ": " + payload["text"]
     audience = Audience(users, task.cell_code, sms=ctx.config.escalation.sms)
     notify(
         session,
@@ -108,21 +110,19 @@ def _notify_level(
         audience,
         tree,
     )
+    who = ", ".join(u.username for u in users) or i18n.text("text.nobody", lang)
+    reason = i18n.text(
+        "text.escalation_reason", lang, step=step_name, late=late, level=level, role=role, who=who
+    )
     session.add(
         TaskEvent(
             task_id=task.id,
             at=now,
             actor="firegrid",
-            action="escalate",
+            action=TaskAction.ESCALATE,
             from_status=task.status,
             to_status=task.status,
-            reason=f"{name} overdue {late} min: level {level} ({step.role}: "
-            + (", ".join(u.username for u in users) or "nobody")
-            + ")",
+            reason=reason,
         )
     )
     log.info("task %s: %s overdue, escalated to level %d (%s)", task.id, name, level, step.role)
-
-
-def _verb(stage_name: str) -> str:
-    return {"acknowledge": "签收", "on_site": "到场", "verify": "核查反馈"}[stage_name]

@@ -7,13 +7,14 @@ import hashlib
 import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 from sqlalchemy.orm import Session
 
-from firegrid import geo
+from firegrid import geo, i18n
 from firegrid.auth.roles import Permission, Principal
 from firegrid.config import TaskSettings
 from firegrid.errors import ConflictError, InputError, PermissionDeniedError, UploadTooLargeError
@@ -28,6 +29,17 @@ FONTS = (
     "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc",
 )
 MAX_SIDE = 2048
+
+
+class PhotoFlag(StrEnum):
+    """What the server noticed about a photo (shown to reviewers, never blocking)."""
+
+    NO_POSITION = "no_position"
+    FAR_EXIF = "far_exif"
+    FAR_DEVICE = "far_device"
+    NO_EXIF_TIME = "no_exif_time"
+    CLOCK_GAP_EXIF = "clock_gap_exif"
+    CLOCK_GAP_DEVICE = "clock_gap_device"
 
 
 @dataclass(frozen=True)
@@ -56,7 +68,7 @@ def add_photo(
     if not principal.can(Permission.ACT_ON_TASKS):
         raise PermissionDeniedError(f"a {principal.role} cannot add evidence")
     if task.status == TaskStatus.CLOSED:
-        raise ConflictError(f"task {task_id} is closed")
+        raise ConflictError(f"task {task_id} is closed", code="task_closed")
     if len(data) > checks.photo_max_bytes:
         raise UploadTooLargeError(f"photo of {len(data)} bytes is above {checks.photo_max_bytes}")
     check_header(data, "the photo")  # pixel limit before anything is decoded
@@ -103,7 +115,7 @@ def add_photo(
 def _checks(
     evidence: TaskEvidence, incident: IncidentRow, checks: TaskSettings, now: datetime
 ) -> tuple[float | None, list[str]]:
-    flags: list[str] = []
+    flags: list[PhotoFlag] = []
     distances = {}
     for name, lon, lat in (
         ("exif", evidence.exif_lon, evidence.exif_lat),
@@ -112,36 +124,39 @@ def _checks(
         if lon is not None and lat is not None:
             distances[name] = float(geo.distance_m(lon, lat, incident.lon, incident.lat))
     if not distances:
-        flags.append("no_position")
+        flags.append(PhotoFlag.NO_POSITION)
     for name, metres in distances.items():
         if metres > checks.far_m:
-            flags.append(f"far_{name}")
+            flags.append(PhotoFlag(f"far_{name}"))
     gap = timedelta(minutes=checks.clock_gap_min)
     if evidence.exif_time is None:
-        flags.append("no_exif_time")
+        flags.append(PhotoFlag.NO_EXIF_TIME)
     elif abs(evidence.exif_time - now) > gap:
-        flags.append("clock_gap_exif")
+        flags.append(PhotoFlag.CLOCK_GAP_EXIF)
     if evidence.client_time is not None and abs(evidence.client_time - now) > gap:
-        flags.append("clock_gap_device")
+        flags.append(PhotoFlag.CLOCK_GAP_DEVICE)
     distance = distances.get("exif", distances.get("device"))
-    return distance, flags
+    return distance, [f.value for f in flags]
 
 
 def _lines(evidence: TaskEvidence, task_id: int, incident: IncidentRow, zone: ZoneInfo) -> list[str]:
     local = evidence.received_at.astimezone(zone)
     where = (
-        f"{evidence.device_lat:.5f}N {evidence.device_lon:.5f}E ±{evidence.device_accuracy_m or 0:.0f} m"
+        f"{i18n.coords(evidence.device_lat, evidence.device_lon)} ±{evidence.device_accuracy_m or 0:.0f} 米"
         if evidence.device_lat is not None and evidence.device_lon is not None
         else "—"
     )
-    distance = f"{evidence.distance_m:.0f} m" if evidence.distance_m is not None else "—"
+    distance = f"{evidence.distance_m:.0f} 米" if evidence.distance_m is not None else "—"
+    stamp = f"{local:%Y-%m-%d %H:%M:%S} ({local:%z})"  # the full local time: an audit record
     lines = [
-        f"firegrid 任务 #{task_id}  事件 #{incident.id}  {evidence.username}",
-        f"服务器时间 {local:%Y-%m-%d %H:%M:%S} ({local:%z})",
-        f"位置 {where}  距事件点 {distance}",
+        "firegrid "
+        + i18n.text("text.watermark_task", task=task_id, incident=incident.id, user=evidence.username),
+        i18n.text("text.watermark_time", time=stamp),
+        i18n.text("text.watermark_where", where=where, distance=distance),
     ]
     if evidence.flags:
-        lines.append("核查提示: " + ", ".join(evidence.flags))
+        flags = ", ".join(i18n.label("flag", f) for f in evidence.flags)
+        lines.append(i18n.text("text.watermark_flags", flags=flags))
     return lines
 
 

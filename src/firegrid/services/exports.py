@@ -1,4 +1,4 @@
-"""Exports: incidents as CSV / XLSX / GeoJSON, one incident as CAP 1.2, the daily bulletin.
+"""Exports: one incident as CAP 1.2 and the daily bulletin (the incident table: ``export_table``).
 
 The bulletin covers the Hebei-style window 17:00 (day before) to 17:00 (the day), local time:
 totals, the township ranking and a map rendered on the server (no tiles, no Internet).
@@ -6,8 +6,6 @@ totals, the township ranking and a map rendered on the server (no tiles, no Inte
 
 from __future__ import annotations
 
-import csv
-import io
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -17,110 +15,17 @@ from zoneinfo import ZoneInfo
 import cv2
 import numpy as np
 import shapely
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firegrid import i18n
 from firegrid.auth.roles import Principal
 from firegrid.grid.cells import GridTree
-from firegrid.services.stats import Window, _incidents, cells, hits, map_status, ranking
+from firegrid.localtime import format_time
+from firegrid.services.stats import Window, cells, hits, ranking
 from firegrid.store.tables import IncidentRevision, IncidentRow, TaskRow
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
-COLUMNS = (
-    "incident",
-    "hazard",
-    "status",
-    "task",
-    "task_status",
-    "verdict",
-    "reason",
-    "lon",
-    "lat",
-    "cell",
-    "place",
-    "first_seen",
-    "last_seen",
-    "detections",
-    "sources",
-    "max_frp_mw",
-    "max_confidence",
-)
-
-
-def incident_rows(
-    session: Session, principal: Principal, window: Window, tree: GridTree | None, now: datetime
-) -> list[dict[str, Any]]:
-    """One flat row per incident in the window (the caller's subtree)."""
-    rows = []
-    for incident, task in _incidents(session, principal, window):
-        place = (
-            " / ".join(c.name for c in tree.ancestors(incident.cell_code))
-            if tree and incident.cell_code
-            else ""
-        )
-        rows.append(
-            {
-                "incident": incident.id,
-                "hazard": incident.hazard,
-                "status": incident.status,
-                "task": task.id if task else None,
-                "task_status": map_status(task, now),
-                "verdict": task.verdict if task else None,
-                "reason": task.reason_code if task else None,
-                "lon": round(incident.lon, 6),
-                "lat": round(incident.lat, 6),
-                "cell": incident.cell_code,
-                "place": place,
-                "first_seen": incident.first_seen.isoformat(),
-                "last_seen": incident.last_seen.isoformat(),
-                "detections": incident.n_detections,
-                "sources": incident.source_kinds,
-                "max_frp_mw": incident.max_frp,
-                "max_confidence": incident.max_confidence,
-            }
-        )
-    return rows
-
-
-def to_csv(rows: list[dict[str, Any]]) -> bytes:
-    """UTF-8 with BOM (Excel opens the Chinese names right)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
-    """One sheet, a header row, frozen."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "incidents"
-    sheet.append(list(COLUMNS))
-    for row in rows:
-        sheet.append([row[c] for c in COLUMNS])
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def to_geojson(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Points with every column as a property."""
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": r["incident"],
-                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-                "properties": {k: v for k, v in r.items() if k not in ("lon", "lat")},
-            }
-            for r in rows
-        ],
-    }
 
 
 # --- CAP 1.2 ----------------------------------------------------------------------------------
@@ -186,8 +91,13 @@ def cap_message(session: Session, incident: IncidentRow, sender: str, zone: Zone
     sub(
         info,
         "description",
-        f"{incident.n_detections} detection(s) from {incident.source_kinds}; "
-        f"first {incident.first_seen:%Y-%m-%d %H:%M} UTC, last {incident.last_seen:%Y-%m-%d %H:%M} UTC",
+        i18n.text(
+            "text.cap_description",
+            n=incident.n_detections,
+            sources="、".join(i18n.label("source_kind", k) for k in incident.source_kinds.split(",") if k),
+            first=format_time(incident.first_seen, zone),
+            last=format_time(incident.last_seen, zone),
+        ),
     )
     area = ET.SubElement(info, f"{{{CAP_NS}}}area")
     sub(area, "areaDesc", place or f"{incident.lat:.5f}N {incident.lon:.5f}E")
@@ -240,6 +150,7 @@ def bulletin(
         "until": window.until.isoformat(),
         "totals": totals,
         "ranking": [r for r in rank if r["pushed"]],
+        "quiet": sum(1 for r in rank if not r["pushed"]),  # townships without pushes (not listed)
         "points": points,
         "cells": cells(session, principal, tree, version_id, "township", w, now),
     }

@@ -10,10 +10,11 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firegrid import geo
+from firegrid import geo, i18n
 from firegrid.errors import ConflictError, InputError, NotFoundError
 from firegrid.services.incident_state import location_rank, opened_by, refresh, revise
 from firegrid.store.tables import DetectionRow, IncidentChange, IncidentRow, TaskEvent, TaskRow, utcnow
+from firegrid.workflow import TaskAction
 
 PRECISE_RANK = 2  # inspector GPS, drone, triangulated camera
 
@@ -92,10 +93,12 @@ def merge_incidents(session: Session, keep_id: int, gone_id: int, actor: str, re
     revise(session, gone, "Cancel", f"merged into incident {keep.id}")
     revise(session, keep, "Update", f"incident {gone.id} merged in")
     if gone_task is not None:
-        _task_event(session, gone_task, "closed", actor, "merge", f"incident {gone.id} merged into {keep.id}")
+        merged = i18n.text("text.merged_into", gone=gone.id, keep=keep.id)
+        _task_event(session, gone_task, "closed", actor, TaskAction.MERGE, merged)
         gone_task.merged_into_id = keep_task.id if keep_task else None
     if keep_task is not None:
-        _task_event(session, keep_task, keep_task.status, actor, "merged_in", f"incident {gone.id} merged in")
+        merged_in = i18n.text("text.merged_in", gone=gone.id)
+        _task_event(session, keep_task, keep_task.status, actor, TaskAction.MERGED_IN, merged_in)
     session.flush()
     return change
 
@@ -153,15 +156,13 @@ def undo_change(session: Session, change_id: int, actor: str, now: datetime | No
         other.status, other.merged_into_id = "open", None
         task = session.scalar(select(TaskRow).where(TaskRow.incident_id == other.id))
         if task is not None and change.other_task_status:
-            _task_event(
-                session, task, change.other_task_status, actor, "unmerge", f"merge {change.id} undone"
-            )
+            _task_event(session, task, change.other_task_status, actor, TaskAction.UNMERGE, f"#{change.id}")
             task.merged_into_id = None
     else:
         other.status, other.merged_into_id = "merged", original.id
         task = session.scalar(select(TaskRow).where(TaskRow.incident_id == other.id))
         if task is not None:
-            _task_event(session, task, "closed", actor, "unsplit", f"split {change.id} undone")
+            _task_event(session, task, "closed", actor, TaskAction.UNSPLIT, f"#{change.id}")
     for incident in (original, other):
         refresh(session, incident)
     revise(session, original, "Update", f"{change.kind} {change.id} undone")

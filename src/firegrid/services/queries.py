@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,6 +155,13 @@ def task_assignees(session: Session, task_id: int) -> list[str]:
             .where(TaskAssignee.task_id == task_id)
         )
     )
+
+
+def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """Display names of the given users (only those that have one)."""
+    wanted = sorted(set(usernames))
+    rows = session.execute(select(User.username, User.display_name).where(User.username.in_(wanted)))
+    return {name: shown for name, shown in rows if shown}
 
 
 def task_events(session: Session, task_id: int) -> list[TaskEvent]:

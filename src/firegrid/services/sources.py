@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from firegrid import i18n
 from firegrid.auth.roles import Role
 from firegrid.config import Settings
 from firegrid.errors import FiregridError, InputError, NotFoundError
@@ -131,9 +132,14 @@ def check_alarm(session: Session, row: SourceRow, now: datetime, channels: tuple
     row.alerting = change == "raise"
     state = schedule.state(health_of(row), now, timedelta(hours=config.silence_after_h))
     text = (
-        f"数据源 {row.name} 异常 ({state.value}): {row.last_error or 'no new data'}"
+        i18n.text(
+            "text.source_alarm",
+            name=row.name,
+            state=i18n.label("source_state", state.value),
+            error=row.last_error or i18n.text("text.no_new_data"),
+        )
         if change == "raise"
-        else f"数据源 {row.name} 已恢复"
+        else i18n.text("text.source_recovered", name=row.name)
     )
     topic = f"source.{'alert' if change == 'raise' else 'recovered'}"
     payload = {

@@ -4,10 +4,12 @@ reassign and merge. Each checks the permission, applies the state machine and au
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from firegrid import i18n
 from firegrid.auth.roles import Permission, Principal
 from firegrid.config import PipelineConfig
 from firegrid.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
@@ -29,6 +31,7 @@ from firegrid.store.tables import (
 from firegrid.workflow import (
     ADMINISTRATIVE,
     RejectReason,
+    TaskAction,
     TaskStatus,
     check_rejection,
     check_reopen,
@@ -55,19 +58,39 @@ def _field_task(session: Session, principal: Principal, task_id: int) -> TaskRow
     return task
 
 
-def acknowledge(session: Session, principal: Principal, task_id: int, where: Where = Where()) -> TaskRow:
+def acknowledge(
+    session: Session, principal: Principal, task_id: int, where: Where = Where(), now: datetime | None = None
+) -> TaskRow:
     """The inspector has the task and is on the way."""
     task = _field_task(session, principal, task_id)
     return transition(
-        session, task, TaskStatus.ACKNOWLEDGED, principal.name, "acknowledge", None, where.lon, where.lat
+        session,
+        task,
+        TaskStatus.ACKNOWLEDGED,
+        principal.name,
+        TaskAction.ACKNOWLEDGE,
+        None,
+        where.lon,
+        where.lat,
+        now=now,
     )
 
 
-def arrive(session: Session, principal: Principal, task_id: int, where: Where = Where()) -> TaskRow:
+def arrive(
+    session: Session, principal: Principal, task_id: int, where: Where = Where(), now: datetime | None = None
+) -> TaskRow:
     """The inspector is at the point."""
     task = _field_task(session, principal, task_id)
     return transition(
-        session, task, TaskStatus.ON_SITE, principal.name, "on_site", None, where.lon, where.lat
+        session,
+        task,
+        TaskStatus.ON_SITE,
+        principal.name,
+        TaskAction.ON_SITE,
+        None,
+        where.lon,
+        where.lat,
+        now=now,
     )
 
 
@@ -92,6 +115,7 @@ def give_verdict(
     config: PipelineConfig,
     channels: tuple[str, ...] = ("log",),
     needs_photo: bool = False,
+    now: datetime | None = None,
 ) -> TaskRow:
     """Confirm or reject; administrative rejections re-route or merge the task instead."""
     task = _field_task(session, principal, task_id)
@@ -104,15 +128,30 @@ def give_verdict(
         transition_check = TaskStatus.REJECTED
     administrative = reason in ADMINISTRATIVE
     if needs_photo and not administrative and not _has_photo(session, task.id):
-        raise InputError("a verdict needs at least one photo (POST /tasks/{id}/evidence first)")
+        raise InputError(
+            "a verdict needs at least one photo (POST /tasks/{id}/evidence first)", code="photo_required"
+        )
     text = None if verdict.confirmed else f"{verdict.reason_code}: {verdict.reason_text or ''}".strip(": ")
     if reason is RejectReason.OUTSIDE_MY_AREA:
         return _reroute(session, principal, task, verdict, text, where, tree, config, channels)
     if reason is RejectReason.DUPLICATE:
         if verdict.duplicate_of is None:
-            raise InputError("a 'duplicate' rejection needs duplicate_of (the task it duplicates)")
+            raise InputError(
+                "a 'duplicate' rejection needs duplicate_of (the task it duplicates)",
+                code="duplicate_needs_task",
+            )
         return merge(session, principal, task.id, verdict.duplicate_of, check_permission=False)
-    transition(session, task, transition_check, principal.name, "verdict", text, where.lon, where.lat)
+    transition(
+        session,
+        task,
+        transition_check,
+        principal.name,
+        TaskAction.VERDICT,
+        text,
+        where.lon,
+        where.lat,
+        now=now,
+    )
     task.verdict = transition_check.value
     task.reason_code = None if verdict.confirmed else verdict.reason_code
     task.reason_text = verdict.reason_text
@@ -164,7 +203,7 @@ def _reroute(
         task,
         TaskStatus.NEW,
         principal.name,
-        "not_my_area",
+        TaskAction.NOT_MY_AREA,
         text,
         where.lon,
         where.lat,
@@ -174,18 +213,35 @@ def _reroute(
 
 
 def handle(
-    session: Session, principal: Principal, task_id: int, note: str | None, where: Where = Where()
+    session: Session,
+    principal: Principal,
+    task_id: int,
+    note: str | None,
+    where: Where = Where(),
+    now: datetime | None = None,
 ) -> TaskRow:
     """The fire is out / the source covered (处置完毕)."""
     task = _field_task(session, principal, task_id)
-    return transition(session, task, TaskStatus.HANDLED, principal.name, "handle", note, where.lon, where.lat)
+    return transition(
+        session,
+        task,
+        TaskStatus.HANDLED,
+        principal.name,
+        TaskAction.HANDLE,
+        note,
+        where.lon,
+        where.lat,
+        now=now,
+    )
 
 
-def close(session: Session, principal: Principal, task_id: int, note: str | None = None) -> TaskRow:
+def close(
+    session: Session, principal: Principal, task_id: int, note: str | None = None, now: datetime | None = None
+) -> TaskRow:
     """The township signs the task off (销号)."""
     task = visible_task(session, principal, task_id)
     _require(principal, Permission.REVIEW_TASKS)
-    transition(session, task, TaskStatus.CLOSED, principal.name, "close", note)
+    transition(session, task, TaskStatus.CLOSED, principal.name, TaskAction.CLOSE, note, now=now)
     session.get_one(IncidentRow, task.incident_id).status = "closed"
     return task
 
@@ -206,9 +262,8 @@ def reassign(
     check_reopen(task.status)
     if cell_code not in tree or not principal.sees(tree.path(cell_code)):
         raise NotFoundError(f"no cell {cell_code!r}")
-    transition(
-        session, task, TaskStatus.NEW, principal.name, "reassign", note or f"to {cell_code}", checked=False
-    )
+    reason = note or i18n.text("text.reassigned_to", config.language, cell=_cell_name(tree, cell_code))
+    transition(session, task, TaskStatus.NEW, principal.name, TaskAction.REASSIGN, reason, checked=False)
     return _assign(session, task, cell_code, principal.name, tree, config, channels)
 
 
@@ -233,7 +288,7 @@ def _assign(
     session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
     session.flush()
     events = session.scalar(select(func.count()).select_from(TaskEvent).where(TaskEvent.task_id == task.id))
-    payload = task_payload(task, incident, tree, users, config.public_url) | {
+    payload = task_payload(task, incident, tree, users, config) | {
         "type": "task.reassigned",
         "by": actor,
     }
@@ -254,8 +309,12 @@ def merge(
         raise ConflictError("a task cannot be merged into itself")
     check_reopen(task.status)
     if target.status == TaskStatus.CLOSED:
-        raise ConflictError(f"task {into_id} is closed")
+        raise ConflictError(f"task {into_id} is closed", code="task_closed")
     merge_incidents(
         session, target.incident_id, task.incident_id, principal.name, f"duplicate of task {target.id}"
     )
     return task
+
+
+def _cell_name(tree: GridTree, code: str) -> str:
+    return f"{tree[code].name} ({code})" if code in tree else code

@@ -10,10 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firegrid import i18n
 from firegrid.auth.roles import Principal, Role
 from firegrid.config import PipelineConfig
 from firegrid.errors import NotFoundError
 from firegrid.grid.cells import GridTree
+from firegrid.localtime import format_time
 from firegrid.services.notifications import Audience, Directory, notify
 from firegrid.store.tables import (
     IncidentRow,
@@ -25,16 +27,9 @@ from firegrid.store.tables import (
     UserCell,
     utcnow,
 )
-from firegrid.types import Hazard
-from firegrid.workflow import TaskStatus, check_transition
+from firegrid.workflow import TaskAction, TaskStatus, check_transition
 
 FIELD_ROLES = (Role.INSPECTOR.value, Role.CHIEF.value)
-
-HAZARD_TITLES = {
-    Hazard.FIRE: "疑似火点",
-    Hazard.DUST: "疑似扬尘源(裸土/堆场/扬尘)",
-    Hazard.SITE_COMPLIANCE: "工地视频监控不达标",
-}
 
 
 def users_of_cell(session: Session, tree: GridTree, cell_code: str, roles: Sequence[str]) -> list[User]:
@@ -104,9 +99,11 @@ def create_tasks(
     for task, incident in zip(tasks, incidents, strict=True):
         users = assignees.get(task.cell_code, [])
         session.add_all([TaskAssignee(task_id=task.id, user_id=u.id) for u in users])
-        session.add(TaskEvent(task_id=task.id, actor="firegrid", action="create", to_status=task.status))
+        session.add(
+            TaskEvent(task_id=task.id, actor="firegrid", action=TaskAction.CREATE, to_status=task.status)
+        )
         site = session.get(SiteRow, incident.site_id) if incident.site_id else None
-        payload = task_payload(task, incident, tree, users, config.public_url, site)
+        payload = task_payload(task, incident, tree, users, config, site)
         phones = [site.contact_phone] if site is not None and site.contact_phone else []
         audience = Audience(users, task.cell_code, phones=phones)
         key = f"task:{task.id}:created"
@@ -135,18 +132,19 @@ def task_payload(
     incident: IncidentRow,
     tree: GridTree,
     users: Sequence[User],
-    public_url: str = "",
+    config: PipelineConfig,
     site: SiteRow | None = None,
 ) -> dict[str, Any]:
-    """What a notification about a task says."""
+    """What a notification about a task says (times in the configured zone, labels in its language)."""
+    lang = config.language
     place = " / ".join(c.name for c in tree.ancestors(task.cell_code))
-    title = HAZARD_TITLES.get(Hazard(incident.hazard), incident.hazard)
-    where = f" 工地 {site.name}" if site is not None else ""
-    text = (
-        f"{title} #{incident.id} {place}{where}: {incident.lat:.5f}N {incident.lon:.5f}E, "
-        f"{incident.first_seen:%Y-%m-%d %H:%M} UTC, {incident.n_detections} detection(s); "
-        f"核查截止 {task.verify_by:%Y-%m-%d %H:%M} UTC"
-    )
+    title = i18n.label("hazard_title", incident.hazard, lang)
+    where = f" {i18n.text('text.site', lang)} {site.name}" if site is not None else ""
+    first = f"{i18n.text('text.first_seen', lang)} {format_time(incident.first_seen, config.zone, lang)}"
+    seen = i18n.text("text.detections", lang, n=incident.n_detections)
+    due = f"{i18n.label('deadline', 'verify', lang)} {format_time(task.verify_by, config.zone, lang)}"
+    point = i18n.coords(incident.lat, incident.lon, lang)
+    text = f"{title} #{incident.id} {place}{where}: {point}, {first}, {seen}; {due}"
     payload: dict[str, Any] = {
         "type": "task.created",
         "title": f"{title} #{incident.id}",
@@ -160,8 +158,9 @@ def task_payload(
         "first_seen": incident.first_seen.isoformat(),
         "verify_by": task.verify_by.isoformat(),
         "assignees": [u.username for u in users],
-        "url": f"{public_url.rstrip('/')}/app/#/task/{task.id}",
+        "url": f"{config.public_url.rstrip('/')}/app/#/task/{task.id}",
         "text": text,
+        "lang": "en" if i18n.lang_of(lang) == "en" else "zh-CN",
     }
     if site is not None:
         payload["site"] = {
@@ -232,7 +231,7 @@ def mark_dispatched(session: Session, task_id: int) -> None:
     """A notification reached the inspector: new -> dispatched (no-op otherwise)."""
     task = session.get(TaskRow, task_id)
     if task is not None and task.status == TaskStatus.NEW.value:
-        transition(session, task, TaskStatus.DISPATCHED, "firegrid", "dispatch")
+        transition(session, task, TaskStatus.DISPATCHED, "firegrid", TaskAction.DISPATCH)
 
 
 def task_updated(
@@ -255,23 +254,29 @@ def task_updated(
             .where(TaskAssignee.task_id == task.id)
         )
     )
-    what = (f"新证据: {', '.join(added)}; " if added else "") + (
-        f"位置更新 {moved_m:.0f} m" if moved_m > 1 else ""
+    lang = config.language
+    what = "; ".join(
+        [i18n.text("text.new_evidence", lang, what=_kinds(added, lang))] * bool(added)
+        + [i18n.text("text.moved", lang, m=f"{moved_m:.0f}")] * (moved_m > 1)
     )
     session.add(
         TaskEvent(
             task_id=task.id,
             actor="firegrid",
-            action="update",
+            action=TaskAction.UPDATE,
             from_status=task.status,
             to_status=task.status,
             reason=what,
         )
     )
-    payload = task_payload(task, incident, tree, users, config.public_url) | {
+    payload = task_payload(task, incident, tree, users, config) | {
         "type": "task.updated",
-        "title": f"任务更新 #{task.id}",
+        "title": f"{i18n.text('text.task_updated', lang)} #{task.id}",
     }
     payload["text"] = what + " — " + payload["text"]
     key = f"task:{task.id}:updated:{incident.revision}"
     notify(session, channels, key, "task.updated", payload, Audience(users, task.cell_code), tree)
+
+
+def _kinds(kinds: Sequence[str], lang: str) -> str:
+    return ", ".join(i18n.label("source_kind", k, lang) for k in kinds)

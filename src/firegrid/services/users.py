@@ -75,7 +75,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
     """The active user with this password, or ``AuthError``."""
     user = session.scalars(select(User).where(User.username == username)).first()
     if user is None or not user.is_active or not credentials.verify_password(password, user.password_hash):
-        raise AuthError("wrong username or password")
+        raise AuthError("wrong username or password", code="wrong_credentials")
     return user
 
 

@@ -13,6 +13,7 @@ from firegrid.api.schemas import Me, Token
 from firegrid.auth import credentials
 from firegrid.errors import AuthError
 from firegrid.services import login_limits
+from firegrid.services.queries import display_names
 from firegrid.services.users import authenticate, user_cells
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -45,4 +46,5 @@ def login(
 def me(principal: PrincipalDep, session: SessionDep) -> Me:
     """The caller's name, role and cells."""
     cells = user_cells(session, principal.user_id) if principal.user_id is not None else []
-    return Me(name=principal.name, role=principal.role.value, cells=cells)
+    shown = display_names(session, [principal.name]).get(principal.name, "")
+    return Me(name=principal.name, role=principal.role.value, cells=cells, display_name=shown)

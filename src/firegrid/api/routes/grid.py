@@ -47,19 +47,28 @@ def versions(_: PrincipalDep, session: SessionDep) -> list[GridVersionOut]:
 def _tree(session: SessionDep, state: StateDep) -> GridTree:
     grid = state.runtime.grids.get(session)
     if grid is None:
-        raise NotFoundError("no grid has been imported")
+        raise NotFoundError("no grid has been imported", code="no_grid")
     return grid.tree
 
 
 def _node(tree: GridTree, code: str, depth: int) -> GridNode:
     cell = tree[code]
-    children = [_node(tree, c.code, depth - 1) for c in tree.children(code)] if depth > 0 else []
-    return GridNode(code=cell.code, name=cell.name, level=cell.level, children=children)
+    below = tree.children(code)
+    children = [_node(tree, c.code, depth - 1) for c in below] if depth > 0 else None
+    return GridNode(
+        code=cell.code,
+        name=cell.name,
+        level=cell.level,
+        children=children,
+        child_count=len(below),
+        has_children=bool(below),
+    )
 
 
 @router.get("/tree")
 def tree(principal: PrincipalDep, session: SessionDep, state: StateDep, depth: int = 5) -> list[GridNode]:
-    """The subtree(s) the caller sees, ``depth`` levels deep."""
+    """The subtree(s) the caller sees, ``depth`` levels deep; at the cut ``children`` is null and
+    ``child_count`` / ``has_children`` say what lies below (an empty list means no children)."""
     grid_tree = _tree(session, state)
     if principal.paths is None:
         roots = [c.code for c in grid_tree.children(None)]

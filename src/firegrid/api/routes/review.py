@@ -1,25 +1,23 @@
-"""The review side: hit map layers, the township ranking, exports, CAP, the daily bulletin,
-and heat-source proposals from inspectors."""
+"""The review side: hit map layers, the township ranking, heat-source proposals from inspectors,
+incident merges/splits and the heat mask (exports and the bulletin: ``routes/exports.py``)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import shapely
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from firegrid.api.bulletin_page import render_bulletin
 from firegrid.api.deps import HeatManagerDep, PrincipalDep, ReviewerDep, SessionDep, StateDep
-from firegrid.api.schemas import binary
 from firegrid.auth.roles import Principal
 from firegrid.errors import NotFoundError
-from firegrid.services import exports, heat_mask, queries, stats
+from firegrid.services import heat_mask, queries, stats
 from firegrid.services.grid import ActiveGrid
 from firegrid.services.heat_sources import decide_proposal
 from firegrid.services.incident_changes import split_incident, undo_change
@@ -39,7 +37,7 @@ router = APIRouter(tags=["review"])
 def _grid(state: StateDep, session: SessionDep) -> ActiveGrid:
     grid = state.runtime.grids.get(session)
     if grid is None:
-        raise NotFoundError("no grid has been imported")
+        raise NotFoundError("no grid has been imported", code="no_grid")
     return grid
 
 
@@ -137,95 +135,6 @@ def township_ranking(
     return stats.ranking(
         session, principal, grid.tree, grid.version_id, _window(since, until, hazard), utcnow()
     )
-
-
-@router.get(
-    "/export/incidents.{fmt}",
-    responses=binary(
-        "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/geo+json",
-    ),
-)
-def export_incidents(
-    fmt: Literal["csv", "xlsx", "geojson"],
-    principal: PrincipalDep,
-    session: SessionDep,
-    state: StateDep,
-    since: Since = None,
-    until: Until = None,
-    hazard: HazardQ = None,
-) -> Response:
-    """Incidents of the window as CSV (UTF-8 BOM), XLSX or GeoJSON."""
-    grid = state.runtime.grids.get(session)
-    rows = exports.incident_rows(
-        session, principal, _window(since, until, hazard), grid.tree if grid else None, utcnow()
-    )
-    stamp = utcnow().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
-        body, media = exports.to_csv(rows), "text/csv; charset=utf-8"
-    elif fmt == "xlsx":
-        body, media = (
-            exports.to_xlsx(rows),
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        body = json.dumps(exports.to_geojson(rows), ensure_ascii=False).encode()
-        media = "application/geo+json"
-    return Response(
-        body,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="incidents-{stamp}.{fmt}"'},
-    )
-
-
-@router.get("/incidents/{incident_id}/cap.xml", responses=binary("application/cap+xml"))
-def cap(incident_id: int, principal: PrincipalDep, session: SessionDep, state: StateDep) -> Response:
-    """The incident's latest revision as a CAP 1.2 message (Alert / Update / Cancel + references)."""
-    incident = queries.get_incident(session, principal, incident_id)
-    grid = state.runtime.grids.get(session)
-    place = (
-        " / ".join(c.name for c in grid.tree.ancestors(incident.cell_code))
-        if grid and incident.cell_code and incident.cell_code in grid.tree
-        else ""
-    )
-    settings = state.runtime.settings
-    body = exports.cap_message(session, incident, "firegrid", settings.pipeline.zone, place)
-    return Response(body, media_type="application/cap+xml")
-
-
-def _bulletin(state: StateDep, session: SessionDep, principal: Principal, day: date | None) -> dict[str, Any]:
-    grid = _grid(state, session)
-    zone = state.runtime.settings.pipeline.zone
-    window = exports.bulletin_window(day or datetime.now(zone).date(), zone)
-    return exports.bulletin(session, principal, grid.tree, grid.version_id, window, utcnow())
-
-
-@router.get("/bulletins/daily", response_class=HTMLResponse)
-def daily_bulletin(
-    principal: PrincipalDep, session: SessionDep, state: StateDep, day: Annotated[date | None, Query()] = None
-) -> HTMLResponse:
-    """The daily bulletin (17:00 to 17:00 local) as HTML with the ranking and the map."""
-    data = _bulletin(state, session, principal, day)
-    return HTMLResponse(render_bulletin(data, exports.render_map(data)))
-
-
-@router.get("/bulletins/daily.json")
-def daily_bulletin_json(
-    principal: PrincipalDep, session: SessionDep, state: StateDep, day: Annotated[date | None, Query()] = None
-) -> dict[str, Any]:
-    """The bulletin's numbers."""
-    data = _bulletin(state, session, principal, day)
-    return {k: v for k, v in data.items() if k not in ("points", "cells")}
-
-
-@router.get("/bulletins/daily.png", responses=binary("image/png"))
-def daily_bulletin_map(
-    principal: PrincipalDep, session: SessionDep, state: StateDep, day: Annotated[date | None, Query()] = None
-) -> Response:
-    """The bulletin's map (township shading by confirmed points, points by status), PNG."""
-    data = _bulletin(state, session, principal, day)
-    return Response(exports.render_map(data), media_type="image/png")
 
 
 class Decision(BaseModel):

@@ -29,6 +29,8 @@ from firegrid.api.schemas import (
 from firegrid.api.uploads import read_limited
 from firegrid.auth.roles import Permission
 from firegrid.errors import InputError, NotFoundError
+from firegrid.i18n import label
+from firegrid.navigation import nav_links
 from firegrid.services import queries, task_actions
 from firegrid.services.escalation import stage
 from firegrid.services.evidence import DeviceFix, add_photo
@@ -59,14 +61,24 @@ def _detail(session: SessionDep, runtime: Runtime, task: TaskRow) -> TaskDetail:
     evidence = session.scalars(
         select(TaskEvidence).where(TaskEvidence.task_id == task.id).order_by(TaskEvidence.id)
     )
+    assignees = queries.task_assignees(session, task.id)
+    events = queries.task_events(session, task.id)
+    photos = [_evidence(e) for e in evidence]
+    timeline = [TimelineItem.model_validate(d) for d in queries.incident_detections(session, incident.id)]
+    fixes = (d.platform for d in timeline if d.source_kind == "manual")  # inspectors' positions
+    people = [*assignees, *(e.actor for e in events), *(p.username for p in photos), *fixes]
     return TaskDetail(
         **TaskOut.model_validate(task).model_dump(),
         incident=IncidentOut.model_validate(incident),
-        assignees=queries.task_assignees(session, task.id),
-        events=[TaskEventOut.model_validate(e) for e in queries.task_events(session, task.id)],
-        evidence=[_evidence(e) for e in evidence],
-        timeline=[TimelineItem.model_validate(d) for d in queries.incident_detections(session, incident.id)],
+        assignees=assignees,
+        events=[TaskEventOut.model_validate(e) for e in events],
+        evidence=photos,
+        names=queries.display_names(session, people),
+        timeline=timeline,
         place=_place(runtime, session, task.cell_code),
+        navigation=nav_links(
+            incident.lat, incident.lon, f"{label('hazard_title', incident.hazard)} #{incident.id}"
+        ),
     )
 
 
@@ -95,6 +107,7 @@ def my_tasks(
                 lat=incident.lat,
                 place=_place(state.runtime, session, task.cell_code, grid),
                 next_deadline=deadline,
+                next_step=owed[0] if owed else None,
                 overdue=deadline is not None and deadline < now,
             )
         )
@@ -268,5 +281,5 @@ def merge(
 def _grid(grids: GridCache, session: SessionDep) -> ActiveGrid:
     grid = grids.get(session)
     if grid is None:
-        raise NotFoundError("no grid has been imported")
+        raise NotFoundError("no grid has been imported", code="no_grid")
     return grid

@@ -134,3 +134,16 @@ def postprocess(output: NDArray[np.float32], manifest: ObjectManifest) -> Boxes:
 def manifest_for(data: dict[str, Any]) -> ObjectManifest:
     """Validate manifest data (used by the model build scripts)."""
     return ObjectManifest.model_validate(data)
+
+
+def installed_models(models_dir: Path) -> list[str]:
+    """Names of the object detectors with a manifest in ``models_dir`` (sorted; unreadable ones skipped)."""
+    names = []
+    for path in sorted(models_dir.glob("*.json")):
+        try:
+            manifest = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(manifest, dict) and manifest.get("kind") == "object detector" and manifest.get("name"):
+            names.append(str(manifest["name"]))
+    return names

@@ -1,55 +1,11 @@
 /* The inspector app: my tasks (overdue first), task detail with map, the on-site steps and
-   the verdict with photos; submissions queue offline; Web Push when the browser allows it. */
+   the verdict with photos; submissions queue offline; Web Push when the browser allows it.
+   Labels: FG.t / FG.label (the server's catalogue); times: FG.fmtTime (the server's zone). */
 "use strict";
-const T = {
-  title: { zh: "网格员任务", en: "Inspector tasks" },
-  login: { zh: "登录", en: "Log in" },
-  logout: { zh: "退出", en: "Log out" },
-  username: { zh: "账号", en: "User name" },
-  password: { zh: "密码", en: "Password" },
-  mine: { zh: "我的任务", en: "My tasks" },
-  none: { zh: "暂无任务", en: "No tasks" },
-  due: { zh: "截止", en: "due" },
-  overdue: { zh: "已逾期", en: "overdue" },
-  back: { zh: "返回", en: "Back" },
-  navigate: { zh: "导航", en: "Navigate" },
-  acknowledge: { zh: "签收", en: "Acknowledge" },
-  on_site: { zh: "已到场", en: "I am on site" },
-  photo: { zh: "拍照取证", en: "Take photo" },
-  confirm: { zh: "查实(确有火点/扬尘)", en: "Confirm" },
-  reject: { zh: "查否", en: "Reject" },
-  reason: { zh: "查否原因", en: "Reason" },
-  reason_text: { zh: "说明", en: "Details" },
-  handled: { zh: "处置完毕", en: "Handled" },
-  submit: { zh: "提交", en: "Submit" },
-  queued: { zh: "待上传", en: "waiting to upload" },
-  offline: { zh: "离线", en: "offline" },
-  refused: { zh: "提交被拒绝", en: "refused" },
-  photos: { zh: "现场照片", en: "Photos" },
-  history: { zh: "处理记录", en: "History" },
-  timeline: { zh: "证据时间线", en: "Evidence timeline" },
-  satellite_product: { zh: "卫星火点", en: "satellite point" }, satellite_scene: { zh: "卫星影像", en: "satellite scene" },
-  camera: { zh: "摄像头", en: "camera" }, drone: { zh: "无人机", en: "drone" }, manual: { zh: "现场", en: "on site" },
-  registry: { zh: "登记核查", en: "registry" }, confidence: { zh: "置信度", en: "confidence" },
-  need_photo: { zh: "请先拍照取证", en: "Take a photo first" },
-  no_fire_found: { zh: "未发现火点", en: "no fire found" },
-  industrial_heat_source: { zh: "工业热源", en: "industrial heat source" },
-  already_extinguished: { zh: "已熄灭", en: "already extinguished" },
-  outside_my_area: { zh: "不在本网格", en: "outside my area" },
-  duplicate: { zh: "重复任务", en: "duplicate" },
-  other: { zh: "其他", en: "other" },
-  new: { zh: "新任务", en: "new" }, dispatched: { zh: "已派发", en: "dispatched" },
-  acknowledged: { zh: "已签收", en: "acknowledged" }, on_site_s: { zh: "已到场", en: "on site" },
-  confirmed: { zh: "查实", en: "confirmed" }, rejected: { zh: "查否", en: "rejected" },
-  handled_s: { zh: "已处置", en: "handled" }, closed: { zh: "已销号", en: "closed" },
-  fire: { zh: "火点", en: "fire" }, dust: { zh: "扬尘", en: "dust" }, site_compliance: { zh: "工地监控", en: "site" },
-};
-const t = (k) => FG.t(T, k);
+const t = (k, p) => FG.t("ui." + k, p);
 const view = document.getElementById("view");
-const STATUS_KEY = { on_site: "on_site_s", handled: "handled_s" };
+const REASONS = ["no_fire_found", "industrial_heat_source", "already_extinguished", "outside_my_area", "duplicate", "other"];
 let position = null, pending = 0;
-
-function statusLabel(s) { return t(STATUS_KEY[s] || s); }
 
 function watchPosition() {
   if (!("geolocation" in navigator)) return;
@@ -60,8 +16,9 @@ function watchPosition() {
 function here() { return position ? { lon: position.lon, lat: position.lat } : {}; }
 
 function renderHeader() {
-  document.getElementById("title").textContent = "firegrid · " + t("title") + (FG.user() ? " · " + FG.user() : "");
-  document.getElementById("lang").textContent = FG.state.lang === "zh" ? "EN" : "中文";
+  document.title = "firegrid · " + t("app_title");
+  document.getElementById("title").textContent = "firegrid · " + t("app_title") + (FG.token() && FG.user() ? " · " + FG.user() : "");
+  document.getElementById("lang").textContent = t("language");
   const out = document.getElementById("logout");
   out.hidden = !FG.token();
   out.textContent = t("logout");
@@ -73,9 +30,11 @@ function renderHeader() {
 function loginView() {
   view.innerHTML = `<form class="login" id="login-form">
     <h2>${t("login")}</h2>
-    <input name="username" autocomplete="username" placeholder="${t("username")}" required>
-    <input name="password" type="password" autocomplete="current-password" placeholder="${t("password")}" required>
-    <button class="primary" type="submit">${t("login")}</button><p class="error" id="login-error"></p></form>`;
+    <label for="login-username">${t("username")}</label>
+    <input id="login-username" name="username" autocomplete="username" required>
+    <label for="login-password">${t("password")}</label>
+    <input id="login-password" name="password" type="password" autocomplete="current-password" required>
+    <button class="primary" type="submit">${t("login")}</button><p class="error" id="login-error" role="alert"></p></form>`;
   document.getElementById("login-form").onsubmit = async (e) => {
     e.preventDefault();
     const f = new FormData(e.target);
@@ -88,19 +47,38 @@ function loginView() {
   };
 }
 
+function deadline(step, at) { return step ? `${FG.label("deadline", step)} ${FG.fmtTime(at)}` : ""; }
+
 async function listView() {
   const tasks = await FG.api("/tasks/mine");
   if (!tasks.length) { view.innerHTML = `<h2>${t("mine")}</h2><p class="empty">${t("none")}</p>`; return; }
   view.innerHTML = `<h2>${t("mine")} (${tasks.length})</h2>` + tasks.map((k) => `
     <a class="card task-card hazard-${k.hazard} ${k.overdue ? "overdue" : ""}" href="#/task/${k.id}" data-task="${k.id}">
-      <h3>${t(k.hazard)} #${k.incident_id} · ${FG.esc(k.place)}</h3>
-      <div class="meta"><span class="status ${k.overdue ? "overdue" : ""}">${k.overdue ? t("overdue") : statusLabel(k.status)}</span>
-      ${t("due")} ${FG.fmtTime(k.next_deadline)} · ${k.lat.toFixed(5)}N ${k.lon.toFixed(5)}E</div></a>`).join("");
+      <h3>${FG.label("hazard", k.hazard)} #${k.incident_id} · ${FG.esc(k.place)}</h3>
+      <div class="meta"><span class="status ${k.overdue ? "overdue" : ""}">${k.overdue ? t("overdue") : FG.status(k.status)}</span>
+      ${deadline(k.next_step, k.next_deadline)} · ${FG.coords(k.lat, k.lon)}</div></a>`).join("");
 }
 
-function navLink(lat, lon) {
-  const android = /android/i.test(navigator.userAgent);
-  return android ? `geo:${lat},${lon}?q=${lat},${lon}` : `https://uri.amap.com/marker?position=${lon},${lat}&coordinate=wgs84`;
+function navLinks(nav) {
+  if (!nav || !nav.amap) return "";
+  return `<div class="nav"><a class="secondary" id="nav" href="${FG.esc(nav.amap)}" target="_blank" rel="noopener">${t("navigate")} · ${t("nav_amap")}</a>
+    <a href="${FG.esc(nav.baidu)}" target="_blank" rel="noopener">${t("nav_baidu")}</a> · <a href="${FG.esc(nav.geo)}">${t("nav_other")}</a></div>`;
+}
+
+function who(task, username) {
+  if (username === "firegrid") return t("system");
+  return (task.names && task.names[username]) || username;
+}
+
+function timelineItem(d, task) {
+  const sensor = FG.has("sensor", d.sensor) ? FG.label("sensor", d.sensor) : FG.esc(d.sensor);
+  const platform = d.source_kind === "manual" ? FG.esc(who(task, d.platform)) : FG.esc(d.platform);
+  const radius = d.footprint_m ? " ±" + FG.metres(d.footprint_m / 2) : "";
+  return `<li>${FG.fmtTime(d.observed_at)} ${FG.label("source_kind", d.source_kind)} ${sensor} ${platform} · ${FG.coords(d.lat, d.lon)}${radius}</li>`;
+}
+
+function historyItem(e, task) {
+  return `<li>${FG.fmtTime(e.at)} ${FG.esc(who(task, e.actor))}: ${FG.label("action", e.action)} → ${FG.status(e.to_status)} ${FG.esc(FG.reasonText(e.reason))}</li>`;
 }
 
 async function photoURL(url) {
@@ -111,60 +89,74 @@ async function photoURL(url) {
 async function taskView(id) {
   const task = await FG.api(`/tasks/${id}`);
   const inc = task.incident;
-  const reasons = ["no_fire_found", "industrial_heat_source", "already_extinguished", "outside_my_area", "duplicate", "other"];
   view.innerHTML = `
     <a href="#/">‹ ${t("back")}</a>
-    <h2>${t(inc.hazard)} #${inc.id} <span class="status" id="task-status">${statusLabel(task.status)}</span></h2>
-    <div class="meta">${FG.esc(task.place)} · ${inc.lat.toFixed(5)}N ${inc.lon.toFixed(5)}E · ${t("due")} ${FG.fmtTime(task.verify_by)}</div>
+    <h2>${FG.label("hazard", inc.hazard)} #${inc.id} <span class="status" id="task-status">${FG.status(task.status)}</span></h2>
+    <div class="meta">${FG.esc(task.place)} · ${FG.coords(inc.lat, inc.lon)} · ${deadline("verify", task.verify_by)}</div>
     <div id="map"></div>
-    <a class="secondary" id="nav" href="${navLink(inc.lat, inc.lon)}">${t("navigate")}</a>
+    ${navLinks(task.navigation)}
     <div class="actions" id="actions"></div>
     <h3>${t("photos")}</h3><div class="photos" id="photos"></div>
     <h3>${t("timeline")} ${inc.confidence != null ? `· ${t("confidence")} ${Math.round(inc.confidence * 100)}%` : ""}</h3>
-    <ol class="events" id="timeline">${(task.timeline || []).map((d) =>
-      `<li>${FG.fmtTime(d.observed_at)} ${t(d.source_kind)} ${FG.esc(d.sensor)} ${FG.esc(d.platform)} · ${d.lat.toFixed(5)}N ${d.lon.toFixed(5)}E${d.footprint_m ? " ±" + Math.round(d.footprint_m / 2) + " m" : ""}</li>`).join("")}</ol>
-    <h3>${t("history")}</h3><ol class="events">${task.events.map((e) =>
-      `<li>${FG.fmtTime(e.at)} ${FG.esc(e.actor)}: ${FG.esc(e.action)} → ${statusLabel(e.to_status)} ${FG.esc(e.reason || "")}</li>`).join("")}</ol>`;
+    <ol class="events" id="timeline">${(task.timeline || []).map((d) => timelineItem(d, task)).join("")}</ol>
+    <h3>${t("history")}</h3><ol class="events" id="history">${task.events.map((e) => historyItem(e, task)).join("")}</ol>`;
   drawMap(task);
+  addActions(id, task);
+  showPhotos(task);
+}
+
+function addActions(id, task) {
   const actions = document.getElementById("actions");
   const post = (path, json) => Outbox.add({ url: `/tasks/${id}/${path}`, json: Object.assign(here(), json || {}) });
   const button = (label, cls, fn) => { const b = document.createElement("button"); b.className = cls; b.textContent = label; b.onclick = fn; actions.appendChild(b); return b; };
   const open = ["new", "dispatched", "acknowledged", "on_site"].includes(task.status);
   if (["new", "dispatched"].includes(task.status)) button(t("acknowledge"), "primary", () => post("acknowledge").then(() => taskView(id)));
   if (task.status === "acknowledged") button(t("on_site"), "primary", () => post("on-site").then(() => taskView(id)));
-  if (open || task.status === "confirmed") {
-    const input = document.createElement("input");
-    Object.assign(input, { type: "file", accept: "image/*", id: "photo-input" });
-    input.setAttribute("capture", "environment");
-    input.onchange = async () => {
-      for (const file of input.files) {
-        await Outbox.add({ url: `/tasks/${id}/evidence`, photo: file, name: file.name,
-          fields: Object.assign({ taken_at: new Date().toISOString() }, position || {}) });
-      }
-      taskView(id);
-    };
-    const label = document.createElement("label");
-    label.className = "secondary"; label.textContent = t("photo"); label.appendChild(input);
-    actions.appendChild(label);
-  }
+  if (open || task.status === "confirmed") actions.appendChild(photoInput(id));
   if (task.status === "on_site") {
     button(t("confirm"), "primary", () => verdict(id, { verdict: "confirmed" }, task));
-    const form = document.createElement("form");
-    form.id = "reject-form";
-    form.innerHTML = `<select name="reason_code">${reasons.map((r) => `<option value="${r}">${t(r)}</option>`).join("")}</select>
-      <textarea name="reason_text" placeholder="${t("reason_text")}"></textarea><button class="secondary" type="submit">${t("reject")}</button>`;
-    form.onsubmit = (e) => { e.preventDefault(); const f = new FormData(form);
-      verdict(id, { verdict: "rejected", reason_code: f.get("reason_code"), reason_text: f.get("reason_text") || null }, task); };
-    actions.appendChild(form);
+    actions.appendChild(rejectForm(id, task));
   }
   if (task.status === "confirmed") button(t("handled"), "primary", () => post("handled", { note: null }).then(() => taskView(id)));
+}
+
+function photoInput(id) {
+  const input = document.createElement("input");
+  Object.assign(input, { type: "file", accept: "image/*", id: "photo-input" });
+  input.setAttribute("capture", "environment");
+  input.onchange = async () => {
+    for (const file of input.files) {
+      await Outbox.add({ url: `/tasks/${id}/evidence`, photo: file, name: file.name,
+        fields: Object.assign({ taken_at: new Date().toISOString() }, position || {}) });
+    }
+    taskView(id);
+  };
+  const label = document.createElement("label");
+  label.className = "secondary"; label.textContent = t("photo"); label.appendChild(input);
+  return label;
+}
+
+function rejectForm(id, task) {
+  const form = document.createElement("form");
+  form.id = "reject-form";
+  form.innerHTML = `<label for="reason-code">${t("reason")}</label>
+    <select id="reason-code" name="reason_code">${REASONS.map((r) => `<option value="${r}">${FG.label("reason", r)}</option>`).join("")}</select>
+    <label for="reason-text">${t("reason_text")}</label><textarea id="reason-text" name="reason_text"></textarea>
+    <button class="secondary" type="submit">${t("reject")}</button>`;
+  form.onsubmit = (e) => { e.preventDefault(); const f = new FormData(form);
+    verdict(id, { verdict: "rejected", reason_code: f.get("reason_code"), reason_text: f.get("reason_text") || null }, task); };
+  return form;
+}
+
+function showPhotos(task) {
   const photos = document.getElementById("photos");
   for (const ev of task.evidence) {
     const img = document.createElement("img");
-    img.alt = "evidence"; img.title = (ev.flags || []).join(", ");
+    const flags = (ev.flags || []).map((f) => FG.label("flag", f)).join("、");
+    img.alt = t("photo_alt"); img.title = flags;
     photoURL(ev.url).then((u) => { img.src = u; }).catch(() => {});
     photos.appendChild(img);
-    if (ev.flags && ev.flags.length) { const f = document.createElement("div"); f.className = "flags"; f.textContent = ev.flags.join(", "); photos.appendChild(f); }
+    if (flags) { const f = document.createElement("div"); f.className = "flags"; f.textContent = flags; photos.appendChild(f); }
   }
 }
 
@@ -183,6 +175,7 @@ async function drawMap(task) {
   if (map) { map.remove(); map = null; }
   const inc = task.incident;
   map = L.map("map", { attributionControl: false }).setView([inc.lat, inc.lon], 15);
+  FG.basemap(map);
   try {
     const cell = await FG.api(`/grid/cells/${task.cell_code}`);
     const layer = L.geoJSON(cell, { style: { color: "#2c3e50", weight: 2, fillOpacity: 0.05 } }).addTo(map);
@@ -206,11 +199,12 @@ async function subscribePush() {
 }
 
 async function route() {
+  window.appReady = false;
   renderHeader();
-  if (!FG.token()) return loginView();
+  if (!FG.token()) { loginView(); window.appReady = true; return; }
   const m = location.hash.match(/^#\/task\/(\d+)/);
   try { await (m ? taskView(+m[1]) : listView()); }
-  catch (e) { if (e.status === 401) return loginView(); view.innerHTML = `<p class="error">${FG.esc(e.message)}</p>`; }
+  catch (e) { if (e.status === 401) { renderHeader(); loginView(); } else view.innerHTML = `<p class="error">${FG.esc(e.message)}</p>`; }
   window.appReady = true;
 }
 
@@ -225,4 +219,4 @@ window.addEventListener("online", renderHeader);
 window.addEventListener("offline", renderHeader);
 if ("serviceWorker" in navigator) navigator.serviceWorker.register("sw.js", { scope: "/app/" }).catch(() => {});
 watchPosition();
-route();
+FG.ready.then(route);

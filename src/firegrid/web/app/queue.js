@@ -33,7 +33,7 @@ const Outbox = (() => {
   }
 
   async function send(item) {
-    const headers = { Authorization: "Bearer " + FG.token() };
+    const headers = Object.assign(FG.langHeader(), { Authorization: "Bearer " + FG.token() });
     let body;
     if (item.photo) {
       body = new FormData();
@@ -58,7 +58,7 @@ const Outbox = (() => {
         try { r = await send(item); } catch (e) { schedule(); return; }    // offline: keep it
         if (r.status >= 500 || r.status === 429) { schedule(); return; }
         await remove(item.id);
-        if (!r.ok) report(item, (await r.json().catch(() => ({}))).detail || r.statusText);
+        if (!r.ok) { const body = await r.json().catch(() => ({})); report(item, body.message || body.detail || r.statusText); }
         delay = 2000;
       }
     } finally { notify(); }

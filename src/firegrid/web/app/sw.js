@@ -1,7 +1,8 @@
-/* Service worker: the app shell offline, and Web Push notifications. */
-const CACHE = "firegrid-app-v1";
+/* Service worker: the app shell (and the message catalogue) offline, and Web Push notifications. */
+const CACHE = "firegrid-app-v2";
 const SHELL = ["/app/", "/app/app.js", "/app/queue.js", "/app/app.css", "/app/manifest.webmanifest", "/app/icon.svg",
-  "/static/common.js", "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css"];
+  "/static/common.js", "/static/basemap.js", "/static/vendor/leaflet/leaflet.js", "/static/vendor/leaflet/leaflet.css",
+  "/i18n/messages.json"];   // the labels, so the app reads right offline
 
 self.addEventListener("install", (e) => e.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting())));
 self.addEventListener("activate", (e) => e.waitUntil(self.clients.claim()));

@@ -1,65 +1,39 @@
 /* The township review page: hit map (heat, points by status, choropleth), ranking, drill-down. */
 "use strict";
-const T = {
-  title: { zh: "乡镇火点与扬尘热力图", en: "Township hit map" },
-  login: { zh: "登录", en: "Log in" }, logout: { zh: "退出", en: "Log out" },
-  from: { zh: "自", en: "from" }, to: { zh: "至", en: "to" },
-  bulletin: { zh: "日报时段(17:00)", en: "bulletin day (17:00)" }, week: { zh: "近7天", en: "7 days" },
-  season: { zh: "本季", en: "season" }, all: { zh: "全部类型", en: "all hazards" },
-  everything: { zh: "全部时间", en: "all time" },
-  fire: { zh: "火点", en: "fire" }, dust: { zh: "扬尘", en: "dust" }, site_compliance: { zh: "工地监控", en: "sites" },
-  township: { zh: "乡镇", en: "townships" }, village: { zh: "村", en: "villages" },
-  raw: { zh: "查实数", en: "confirmed" }, per_area: { zh: "每百平方公里", en: "per 100 km²" },
-  suppressed: { zh: "显示已屏蔽点", en: "show suppressed" }, heat: { zh: "热力", en: "heat" },
-  ranking: { zh: "乡镇排名", en: "Township ranking" }, points: { zh: "点位", en: "points" },
-  bulletin_link: { zh: "日报", en: "daily bulletin" }, export: { zh: "导出 Excel", en: "export XLSX" },
-  rank: { zh: "名次", en: "#" }, name: { zh: "乡镇", en: "township" }, pushed: { zh: "推送", en: "pushed" },
-  confirmed: { zh: "查实", en: "confirmed" }, rate: { zh: "查实率", en: "rate" },
-  straw: { zh: "秸秆焚烧", en: "straw burning" },
-  median: { zh: "核查用时(分)", en: "verify (min)" }, overdue: { zh: "逾期", en: "overdue" },
-  first_fire: { zh: "首个火点", en: "first fire" }, task: { zh: "任务", en: "task" },
-  rejected: { zh: "查否", en: "rejected" }, new: { zh: "待派发", en: "new" }, dispatched: { zh: "已派发", en: "dispatched" },
-  acknowledged: { zh: "已签收", en: "acknowledged" }, on_site: { zh: "已到场", en: "on site" },
-  handled: { zh: "已处置", en: "handled" }, closed: { zh: "已销号", en: "closed" }, no_task: { zh: "无任务", en: "no task" },
-};
-const t = (k) => FG.t(T, k);
+// status codes take their label from the catalogue's status / map_status groups, everything else from ui.*
+const t = (k) => (FG.has("status", k) || FG.has("map_status", k) ? FG.status(k) : FG.t("ui." + k));
 const COLORS = { confirmed: "#c0392b", overdue: "#e67e22", rejected: "#95a5a6", handled: "#27ae60", closed: "#7f8c8d",
   new: "#2980b9", dispatched: "#2980b9", acknowledged: "#8e44ad", on_site: "#8e44ad", suppressed: "#bdc3c7", no_task: "#34495e" };
 const state = { map: null, layers: {}, data: {} };
 window.firegridState = state;
 
 function translate() {
-  document.getElementById("title").textContent = "firegrid · " + t("title");
-  document.getElementById("lang").textContent = FG.state.lang === "zh" ? "EN" : "中文";
+  document.title = "firegrid · " + t("map_title");
+  document.getElementById("title").textContent = "firegrid · " + t("map_title");
+  document.getElementById("lang").textContent = t("language");
   document.getElementById("logout").textContent = t("logout");
-  document.getElementById("login-button").textContent = t("login");
-  document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
-  document.querySelectorAll("[data-range]").forEach((el) => { el.textContent = t(el.dataset.range); });
-  document.querySelector("#ranking thead").innerHTML = "<tr>" + ["rank", "name", "pushed", "confirmed", "straw", "rate", "median", "overdue", "first_fire"]
-    .map((k) => `<th>${t(k)}</th>`).join("") + "</tr>";
+  document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = FG.t(el.dataset.t); });
+  rankingHead();
 }
 
-function localInput(date) {
-  const d = new Date(date.getTime() - date.getTimezoneOffset() * 60000);
-  return d.toISOString().slice(0, 16);
-}
-function setRange(kind) {
+function setRange(kind) {   // bulletin day, week and season in the server's zone, not the browser's
   const f = document.getElementById("filters");
-  const now = new Date();
+  const now = new Date(), w = FG.zoneWall(now);
   let since, until;
   if (kind === "bulletin") {
-    until = new Date(now); until.setHours(17, 0, 0, 0); if (until < now) until.setDate(until.getDate() + 1);
-    since = new Date(until); since.setDate(since.getDate() - 1);
+    until = FG.fromZoneWall(w.year, w.month, w.day, 17, 0);
+    if (until < now) until = new Date(until.getTime() + 86400000);
+    since = new Date(until.getTime() - 86400000);
   } else if (kind === "week") { until = now; since = new Date(now.getTime() - 7 * 86400000); }
-  else if (kind === "season") { until = now; since = new Date(now.getFullYear(), Math.floor(now.getMonth() / 3) * 3, 1); }
+  else if (kind === "season") { until = now; since = FG.fromZoneWall(w.year, Math.floor((w.month - 1) / 3) * 3 + 1, 1); }
   else { f.since.value = ""; f.until.value = ""; return; }
-  f.since.value = localInput(since); f.until.value = localInput(until);
+  f.since.value = FG.toZoneInput(since); f.until.value = FG.toZoneInput(until);
 }
 function query() {
   const f = document.getElementById("filters");
   const q = new URLSearchParams();
-  if (f.since.value) q.set("since", new Date(f.since.value).toISOString());
-  if (f.until.value) q.set("until", new Date(f.until.value).toISOString());
+  if (f.since.value) q.set("since", FG.fromZoneInput(f.since.value).toISOString());
+  if (f.until.value) q.set("until", FG.fromZoneInput(f.until.value).toISOString());
   if (f.hazard.value) q.set("hazard", f.hazard.value);
   return q;
 }
@@ -67,6 +41,7 @@ function query() {
 function ensureMap() {
   if (state.map) return;
   state.map = L.map("map", { attributionControl: false }).setView([38.5, 112.6], 8);
+  FG.basemap(state.map);
   const legend = L.control({ position: "bottomleft" });
   legend.onAdd = () => { const d = L.DomUtil.create("div", "legend"); d.id = "legend"; return d; };
   legend.addTo(state.map);
@@ -92,7 +67,7 @@ async function load() {
   const xl = new URLSearchParams(q);
   document.getElementById("export").onclick = (e) => { e.preventDefault(); download("/export/incidents.xlsx?" + xl, "incidents.xlsx"); };
   document.getElementById("bulletin").onclick = async (e) => { e.preventDefault();
-    const html = await (await FG.api("/bulletins/daily")).text(); const w = window.open(); w.document.write(html); };
+    const html = await (await FG.api("/bulletins/daily")).text(); const w = window.open(); w.document.write(html); w.document.close(); };
   window.mapReady = true;
 }
 
@@ -134,22 +109,16 @@ function draw(measure, heatOn) {
     Object.entries(counts).map(([k, n]) => `<span>${t(k)} ${n}</span>`).join("");
 }
 
-function table(rows) {
-  document.querySelector("#ranking tbody").innerHTML = rows.map((r) => `<tr data-code="${r.code}">
-    <td>${r.rank}</td><td>${FG.esc(r.name)}</td><td>${r.pushed}</td><td>${r.confirmed}</td><td>${r.straw_burning}</td>
-    <td>${r.confirmation_rate == null ? "—" : (r.confirmation_rate * 100).toFixed(0) + "%"}</td>
-    <td>${r.median_verify_min ?? "—"}</td><td>${r.overdue}</td><td>${r.first_fire ? FG.fmtTime(r.first_fire) : "—"}</td></tr>`).join("");
-}
-
 async function drill(point) {
   const p = point.properties;
   const box = document.getElementById("detail");
   if (!p.task) { box.innerHTML = `<p>${t(p.status)} ${FG.esc(p.reason || "")}</p>`; return; }
   const task = await FG.api(`/tasks/${p.task}`);
-  box.innerHTML = `<h3>${t("task")} #${task.id} · ${t(task.status) || task.status}</h3>
-    <p>${FG.esc(task.place)} · ${FG.fmtTime(task.incident.first_seen)} · ${FG.esc(task.assignees.join(", "))}</p>
-    <ol>${task.events.map((e) => `<li>${FG.fmtTime(e.at)} ${FG.esc(e.actor)} ${FG.esc(e.action)} ${FG.esc(e.reason || "")}</li>`).join("")}</ol>
-    <a href="/app/#/task/${task.id}" target="_blank">/app/#/task/${task.id}</a>`;
+  const name = (u) => (u === "firegrid" ? t("system") : (task.names || {})[u] || u);
+  box.innerHTML = `<h3>${t("task")} #${task.id} · ${FG.status(task.status)}</h3>
+    <p>${FG.esc(task.place)} · ${FG.fmtTime(task.incident.first_seen)} · ${FG.esc(task.assignees.map(name).join("、"))}</p>
+    <ol>${task.events.map((e) => `<li>${FG.fmtTime(e.at)} ${FG.esc(name(e.actor))} ${FG.label("action", e.action)} ${FG.esc(FG.reasonText(e.reason))}</li>`).join("")}</ol>
+    <a href="/app/#/task/${task.id}" target="_blank">${t("open_in_app")}</a>`;
 }
 
 function start() {
@@ -158,7 +127,7 @@ function start() {
   document.getElementById("login-form").hidden = logged;
   document.getElementById("page").hidden = !logged;
   document.getElementById("logout").hidden = !logged;
-  document.getElementById("who").textContent = FG.user() || "";
+  document.getElementById("who").textContent = logged ? FG.user() || "" : "";
   if (!logged) return;
   load().catch((e) => { if (e.status === 401) start(); else document.getElementById("summary").textContent = e.message; });
 }
@@ -173,4 +142,4 @@ document.getElementById("filters").onchange = () => { window.mapReady = false; l
 document.querySelectorAll("[data-range]").forEach((b) => { b.onclick = () => { setRange(b.dataset.range); window.mapReady = false; load(); }; });
 document.getElementById("lang").onclick = () => { FG.setLang(FG.state.lang === "zh" ? "en" : "zh"); start(); };
 document.getElementById("logout").onclick = () => { FG.logout(); start(); };
-start();  // no time filter at first: everything in the caller's area
+FG.ready.then(start);  // no time filter at first: everything in the caller's area
