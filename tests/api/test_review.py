@@ -97,7 +97,9 @@ def test_exports_cap_and_bulletin(client: TestClient, admin: dict[str, str]) -> 
     assert code_columns == list(range(len(header) - 6, len(header)))
     assert all(sheet.column_dimensions[get_column_letter(i + 1)].hidden for i in code_columns)
     assert not sheet.column_dimensions["B"].hidden
-    english = client.get("/export/incidents.csv", params={"lang": "en"}, headers=admin).content.decode("utf-8-sig")
+    english = client.get("/export/incidents.csv", params={"lang": "en"}, headers=admin).content.decode(
+        "utf-8-sig"
+    )
     assert english.splitlines()[0].startswith("incident,hazard,incident status,task")
     incident_id = geo["features"][0]["id"]
     root = ET.fromstring(client.get(f"/incidents/{incident_id}/cap.xml", headers=admin).content)

@@ -21,7 +21,15 @@ from firegrid.api import routes as routes_pkg
 from firegrid.auth.roles import ROLE_PERMISSIONS, Permission, Role
 from tests.api.conftest import login
 
-PUBLIC = {"/health", "/ready", "/metrics", "/auth/token", "/push/key", "/i18n/messages.json", "/tiles/{z}/{x}/{y}"}
+PUBLIC = {
+    "/health",
+    "/ready",
+    "/metrics",
+    "/auth/token",
+    "/push/key",
+    "/i18n/messages.json",
+    "/tiles/{z}/{x}/{y}",
+}
 USERS = {
     Role.INSPECTOR: "insp-{village}",
     Role.TOWNSHIP_REVIEWER: "rev-{township}",

@@ -7,10 +7,6 @@ screenshot per page is kept under ``var/test-artifacts/``.
 
 from __future__ import annotations
 
-import io
-import os
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,85 +15,20 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import uvicorn
 
-from firegrid.api.app import create_app
-from firegrid.cli.demo import DEMO_PASSWORD, prepare
-from firegrid.config import Settings
-from firegrid.store.db import migrate
+from firegrid.cli.demo import DEMO_PASSWORD
 from firegrid.store.tables import TaskRow
-from firegrid.worker.context import build_runtime
-from tests import servers
 from tests.api.test_tasks import jpeg
+from tests.web.conftest import demo_server, need_chromium, offline_page
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "var" / "test-artifacts"
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("FIREGRID_REQUIRE_SERVICES") == "1":
-            pytest.fail("Debian's chromium is required (FIREGRID_REQUIRE_SERVICES=1)")
-        pytest.skip("chromium is not installed; `make test` installs it")
-    home = tmp_path_factory.mktemp("web") / "home"
-    settings = Settings(home=home, _env_file=None)  # type: ignore[call-arg]
-    runtime = build_runtime(settings)
-    migrate(runtime.engine)
-    prepare(runtime)
-    port = servers.free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not instance.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert instance.started, "uvicorn did not start"
-    yield {"base": f"http://127.0.0.1:{port}", "runtime": runtime}
-    instance.should_exit = True
-    thread.join(10)
-    runtime.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield instance
-        instance.close()
-
-
-def offline_page(browser: Any, **context_options: Any) -> tuple[Any, Any, list[str]]:
-    """A page whose requests outside 127.0.0.1 are aborted and recorded."""
-    context = browser.new_context(**context_options)
-    outside: list[str] = []
-
-    def guard(route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("http://127.0.0.1", "blob:", "data:")):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return context, page, outside + errors
+    need_chromium()
+    with demo_server(tmp_path_factory.mktemp("web") / "home") as running:
+        yield running
 
 
 def login(page: Any, username: str) -> None:
@@ -117,8 +48,9 @@ def test_inspector_sees_the_village_task_and_confirms_with_a_photo(
         incident = task.incident_id
     lon_lat = httpx.get(f"{server['base']}/incidents.geojson", headers=_token(server, "admin")).json()
     point = next(f for f in lon_lat["features"] if f["id"] == incident)["geometry"]["coordinates"]
-    context, page, problems = offline_page(
+    context, page, watch = offline_page(
         browser,
+        server["base"],
         geolocation={"longitude": point[0], "latitude": point[1], "accuracy": 10},
         permissions=["geolocation"],
     )
@@ -153,7 +85,7 @@ def test_inspector_sees_the_village_task_and_confirms_with_a_photo(
     assert (
         detail["evidence"][0]["distance_m"] < 50 and detail["evidence"][0]["flags"] == []
     )  # near, clocks agree
-    assert problems == []  # nothing loaded from outside, no script errors
+    assert watch.problems() == []  # nothing loaded from outside, no script or console errors
     context.close()
 
 
@@ -161,7 +93,7 @@ def test_township_page_map_ranking_and_time_filter(server: dict[str, Any], brows
     admin = _token(server, "admin")
     hits = httpx.get(f"{server['base']}/stats/hits.geojson", headers=admin).json()["features"]
     ranking = httpx.get(f"{server['base']}/stats/ranking", headers=admin).json()
-    context, page, problems = offline_page(browser, viewport={"width": 1400, "height": 900})
+    context, page, watch = offline_page(browser, server["base"], viewport={"width": 1400, "height": 900})
     page.goto(f"{server['base']}/map/")
     login(page, "admin")
     page.wait_for_function("window.mapReady === true")
@@ -174,7 +106,7 @@ def test_township_page_map_ranking_and_time_filter(server: dict[str, Any], brows
     times = sorted({datetime.fromisoformat(f["properties"]["first_seen"]) for f in hits})
     cut = times[len(times) // 2] if len(times) > 1 else times[0] + timedelta(minutes=1)
     expected = sum(1 for f in hits if datetime.fromisoformat(f["properties"]["first_seen"]) >= cut)
-    local = cut.astimezone().strftime("%Y-%m-%dT%H:%M")
+    local = cut.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")  # the server's zone
     page.evaluate("window.mapReady = false")
     page.fill("input[name=since]", local)
     page.dispatch_event("#filters", "change")
@@ -187,13 +119,10 @@ def test_township_page_map_ranking_and_time_filter(server: dict[str, Any], brows
     assert int(page.inner_text("#point-count")) == len(hits)
     page.locator("path.point").first.click()  # drill down to the task
     page.wait_for_selector("#detail h3")
-    assert problems == []
+    assert watch.problems() == []
     context.close()
 
 
 def _token(server: dict[str, Any], username: str) -> dict[str, str]:
     r = httpx.post(f"{server['base']}/auth/token", data={"username": username, "password": DEMO_PASSWORD})
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-_ = io

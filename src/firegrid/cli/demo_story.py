@@ -142,10 +142,10 @@ def tell(
         .where(IncidentRow.first_seen >= since, IncidentRow.hazard == "fire")
         .order_by(IncidentRow.first_seen.desc())
     ).all()
-    for task, incident in rows:
+    today = [(t, i) for t, i in rows if i.first_seen >= today_from]
+    for task, incident in rows[1:] if today else rows:  # the newest task stays just pushed (the tour's)
         _backdate(session, task, incident, settings, now)
     session.flush()
-    today = [(t, i) for t, i in rows if i.first_seen >= today_from]
     week = [(t, i) for t, i in rows if now - timedelta(days=7) <= i.first_seen < today_from]
     if len(today) < 5 or len(week) < 2:
         return Cast()

@@ -70,7 +70,7 @@ UI: Labels = {  # the pages: ``FG.t("ui.<key>")``
     "first_fire": ("首个火点", "first fire"),
     "task": ("任务", "task"),
     "open_in_app": ("在网格员页面打开", "open in the inspector app"),
-    "quiet_townships": ("其余 {n} 个乡镇本时段无推送", "{n} more townships had no pushes"),
+    "quiet_townships": ("其余 {n} 个乡镇无推送(点击展开)", "{n} more townships without pushes (show)"),
     "basemap": ("底图", "basemap"),
 }
 

@@ -132,7 +132,7 @@ function photoInput(id) {
     taskView(id);
   };
   const label = document.createElement("label");
-  label.className = "secondary"; label.textContent = t("photo"); label.appendChild(input);
+  label.className = "secondary photo-button"; label.textContent = t("photo"); label.appendChild(input);
   return label;
 }
 
@@ -174,22 +174,25 @@ async function drawMap(task) {
   if (typeof L === "undefined") return;
   if (map) { map.remove(); map = null; }
   const inc = task.incident;
-  map = L.map("map", { attributionControl: false }).setView([inc.lat, inc.lon], 15);
-  FG.basemap(map);
+  const here = map = L.map("map", { attributionControl: false, zoomAnimation: false }).setView([inc.lat, inc.lon], 15);
+  FG.basemap(here);
+  L.circleMarker([inc.lat, inc.lon], { radius: 9, color: "#fff", weight: 2, fillColor: "#c0392b", fillOpacity: 1 }).addTo(here);
+  if (position) L.circleMarker([position.lat, position.lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#2980b9", fillOpacity: 1 }).addTo(here);
   try {
     const cell = await FG.api(`/grid/cells/${task.cell_code}`);
-    const layer = L.geoJSON(cell, { style: { color: "#2c3e50", weight: 2, fillOpacity: 0.05 } }).addTo(map);
-    map.fitBounds(layer.getBounds().extend([inc.lat, inc.lon]), { maxZoom: 16 });
+    if (here !== map) return;   // the page moved on while the cell loaded
+    const layer = L.geoJSON(cell, { style: { color: "#2c3e50", weight: 2, fillOpacity: 0.05 } }).addTo(here);
+    layer.bringToBack();
+    here.fitBounds(layer.getBounds().extend([inc.lat, inc.lon]), { maxZoom: 16, animate: false });
   } catch (e) { /* the point alone */ }
-  L.circleMarker([inc.lat, inc.lon], { radius: 9, color: "#fff", weight: 2, fillColor: "#c0392b", fillOpacity: 1 }).addTo(map);
-  if (position) L.circleMarker([position.lat, position.lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#2980b9", fillOpacity: 1 }).addTo(map);
 }
 
 async function subscribePush() {
   try {
     if (!("serviceWorker" in navigator) || !("PushManager" in window)) return;
     const reg = await navigator.serviceWorker.register("sw.js", { scope: "/app/" });
-    if (Notification.permission === "denied") return;
+    const allowed = Notification.permission === "granted" || (await Notification.requestPermission()) === "granted";
+    if (!allowed) return;   // asked once; the browser remembers a refusal
     const { key } = await FG.api("/push/key");
     const pad = "=".repeat((4 - (key.length % 4)) % 4);
     const raw = Uint8Array.from(atob((key + pad).replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
