@@ -27,7 +27,7 @@ from tests.api.test_tasks import jpeg
 from tests.web.conftest import demo_server, need_chromium, offline_page
 
 ZONE = ZoneInfo("Asia/Shanghai")
-SIZES = {
+SIZES: dict[str, dict[str, Any]] = {
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
     "desktop": {"viewport": {"width": 1400, "height": 900}},
 }
