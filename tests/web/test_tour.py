@@ -154,6 +154,11 @@ def test_inspector_tour_in_chinese(demo: dict[str, Any], browser: Any, size: str
     done = page.inner_text("body")
     reads_chinese(done, "confirmed task")
     assert all(step in page.inner_text("#history") for step in ("签收", "到场", "核查结论"))
+    page.click("#lang")  # English is one tap away, from the same catalogue
+    page.wait_for_function("document.querySelector('#task-status').textContent === 'confirmed'")
+    assert "acknowledged" in page.inner_text("#history") and page.inner_text("#lang") == "中文"
+    page.click("#lang")
+    page.wait_for_function("document.querySelector('#task-status').textContent === '查实'")
     detail = httpx.get(f"{base}/tasks/{task['id']}", headers=token(demo, "admin")).json()
     assert [e["action"] for e in detail["events"]][-3:] == ["acknowledge", "on_site", "verdict"]
     assert watch.problems() == []
@@ -206,6 +211,12 @@ def test_township_page_tour_in_chinese(demo: dict[str, Any], browser: Any, size:
     page.locator("path.point").first.click()
     page.wait_for_selector("#detail h3")
     reads_chinese(page.inner_text("#detail"), "drill-down")
+    page.evaluate("window.mapReady = false")
+    page.check("input[name=suppressed]")
+    page.wait_for_function("window.mapReady === true")
+    page.locator("path.point-suppressed").first.click()
+    page.wait_for_function("document.querySelector('#detail').textContent.includes('已屏蔽')")
+    reads_chinese(page.inner_text("#detail"), "a suppressed point")  # not the registry's English name
     with context.expect_page() as popup:
         page.click("#bulletin")
     bulletin = popup.value

@@ -72,6 +72,9 @@ UI: Labels = {  # the pages: ``FG.t("ui.<key>")``
     "open_in_app": ("在网格员页面打开", "open in the inspector app"),
     "quiet_townships": ("其余 {n} 个乡镇无推送(点击展开)", "{n} more townships without pushes (show)"),
     "basemap": ("底图", "basemap"),
+    "in_heat_source": ("位于工业热源 #{id} 范围内", "inside heat source #{id}"),
+    "off_season_cropland": ("非通报月份的裸露耕地", "bare cropland outside the paging months"),
+    "spurious_hit": ("卫星传感器异常像元", "spurious sensor hit"),
 }
 
 TEXT: Labels = {  # what the server writes: pushes, SMS, robots, watermarks, bulletins

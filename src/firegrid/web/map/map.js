@@ -109,10 +109,18 @@ function draw(measure, heatOn) {
     Object.entries(counts).map(([k, n]) => `<span>${t(k)} ${n}</span>`).join("");
 }
 
+function suppressedBecause(reason) {   // the stored reason (an operator's audit text) as people read it
+  const heat = /^inside heat source #(\d+)/.exec(reason || "");
+  if (heat) return t("in_heat_source").replace("{id}", heat[1]);
+  if (/^seasonal bare cropland/.test(reason || "")) return t("off_season_cropland");
+  if (/^spurious/.test(reason || "")) return t("spurious_hit");
+  return reason || "";
+}
+
 async function drill(point) {
   const p = point.properties;
   const box = document.getElementById("detail");
-  if (!p.task) { box.innerHTML = `<p>${t(p.status)} ${FG.esc(p.reason || "")}</p>`; return; }
+  if (!p.task) { box.innerHTML = `<p>${t(p.status)} ${FG.esc(suppressedBecause(p.reason))}</p>`; return; }
   const task = await FG.api(`/tasks/${p.task}`);
   const name = (u) => (u === "firegrid" ? t("system") : (task.names || {})[u] || u);
   box.innerHTML = `<h3>${t("task")} #${task.id} · ${FG.status(task.status)}</h3>
