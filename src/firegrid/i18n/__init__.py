@@ -7,6 +7,7 @@ the JSON API keeps the codes, pushes/SMS/robots/bulletins/exports and the pages 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from firegrid.i18n.domain import GROUPS as DOMAIN_GROUPS
@@ -43,6 +44,12 @@ def label(group: str, code: str | None, lang: str | None = DEFAULT_LANG) -> str:
     if entry is None:
         return code
     return entry[1] if lang_of(lang) == "en" else entry[0]
+
+
+def labels(group: str, codes: str | Iterable[str], lang: str | None = DEFAULT_LANG, sep: str = "、") -> str:
+    """Labels of several codes (a comma-separated string such as ``source_kinds``, or a list)."""
+    items = codes.split(",") if isinstance(codes, str) else codes
+    return sep.join(label(group, c, lang) for c in items if c)
 
 
 def text(key: str, lang: str | None = DEFAULT_LANG, **params: Any) -> str:

@@ -92,7 +92,7 @@ def incident_rows(
 
 def _label(column: str, code: Any, lang: str) -> Any:
     if column == "sources":
-        return "、".join(i18n.label("source_kind", k, lang) for k in str(code or "").split(",") if k)
+        return i18n.labels("source_kind", str(code or ""), lang)
     for group in LABEL_GROUPS.get(column, ()):
         if i18n.has(group, code):
             return i18n.label(group, code, lang)

@@ -94,7 +94,7 @@ def cap_message(session: Session, incident: IncidentRow, sender: str, zone: Zone
         i18n.text(
             "text.cap_description",
             n=incident.n_detections,
-            sources="、".join(i18n.label("source_kind", k) for k in incident.source_kinds.split(",") if k),
+            sources=i18n.labels("source_kind", incident.source_kinds),
             first=format_time(incident.first_seen, zone),
             last=format_time(incident.last_seen, zone),
         ),

@@ -256,7 +256,8 @@ def task_updated(
     )
     lang = config.language
     what = "; ".join(
-        [i18n.text("text.new_evidence", lang, what=_kinds(added, lang))] * bool(added)
+        [i18n.text("text.new_evidence", lang, what=i18n.labels("source_kind", added, lang, ", "))]
+        * bool(added)
         + [i18n.text("text.moved", lang, m=f"{moved_m:.0f}")] * (moved_m > 1)
     )
     session.add(
@@ -276,7 +277,3 @@ def task_updated(
     payload["text"] = what + " — " + payload["text"]
     key = f"task:{task.id}:updated:{incident.revision}"
     notify(session, channels, key, "task.updated", payload, Audience(users, task.cell_code), tree)
-
-
-def _kinds(kinds: Sequence[str], lang: str) -> str:
-    return ", ".join(i18n.label("source_kind", k, lang) for k in kinds)
