@@ -11,6 +11,7 @@ from sqlalchemy import select
 from firegrid import geo
 from firegrid.cameras.triangulate import Ray, triangulate
 from firegrid.detect.detections import Detections
+from firegrid.i18n import label
 from firegrid.incidents.footprints import camera_footprint
 from firegrid.services.incident_changes import undo_change
 from firegrid.services.ingest import ingest_detections
@@ -114,7 +115,7 @@ def test_satellite_camera_and_drone_of_one_fire_are_one_incident(runtime: Runtim
         updates = session.scalars(
             select(TaskEvent).where(TaskEvent.task_id == task.id, TaskEvent.action == "update")
         ).all()
-        assert len(updates) == 2 and "drone" in updates[-1].reason
+        assert len(updates) == 2 and label("source_kind", "drone") in updates[-1].reason  # 新证据: 无人机
 
 
 def test_two_fires_on_one_line_of_sight_separate_after_triangulation(

@@ -176,8 +176,8 @@ async function drawMap(task) {
   const inc = task.incident;
   const here = map = L.map("map", { attributionControl: false, zoomAnimation: false }).setView([inc.lat, inc.lon], 15);
   FG.basemap(here);
-  L.circleMarker([inc.lat, inc.lon], { radius: 9, color: "#fff", weight: 2, fillColor: "#c0392b", fillOpacity: 1 }).addTo(here);
-  if (position) L.circleMarker([position.lat, position.lon], { radius: 7, color: "#fff", weight: 2, fillColor: "#2980b9", fillOpacity: 1 }).addTo(here);
+  if (position) L.circleMarker([position.lat, position.lon], { radius: 12, color: "#2980b9", weight: 2, fillColor: "#2980b9", fillOpacity: 0.25 }).addTo(here);
+  L.circleMarker([inc.lat, inc.lon], { radius: 8, color: "#fff", weight: 2, fillColor: "#c0392b", fillOpacity: 1 }).addTo(here);
   try {
     const cell = await FG.api(`/grid/cells/${task.cell_code}`);
     if (here !== map) return;   // the page moved on while the cell loaded
