@@ -22,6 +22,7 @@ from firegrid.landuse import LandUseClasses
 from firegrid.settings_groups import (
     CameraSettings,
     FirmsSettings,
+    GeostationarySettings,
     NotifySettings,
     ScanSettings,
     SentinelHubSettings,
@@ -36,6 +37,7 @@ __all__ = [  # the setting groups kept in firegrid.settings_groups (and basemap)
     "BasemapSettings",
     "CameraSettings",
     "FirmsSettings",
+    "GeostationarySettings",
     "NotifySettings",
     "ScanSettings",
     "SentinelHubSettings",
@@ -69,6 +71,8 @@ def _default_cluster_rules() -> dict[SourceKind, ClusterRule]:
         SourceKind.CAMERA: ClusterRule(radius_m=300, window_h=2, pixel_scale=0),  # cones fuse the rest
         SourceKind.DRONE: ClusterRule(radius_m=500, window_h=6, pixel_scale=0),
         SourceKind.MANUAL: ClusterRule(radius_m=300, window_h=24, pixel_scale=0),
+        # a geostationary fire pixel (~2-4 km) is seen again every 10-15 minutes at the same place
+        SourceKind.SATELLITE_GEO: ClusterRule(radius_m=3000, window_h=3, pixel_scale=1.0),
     }
 
 
@@ -93,6 +97,11 @@ def _default_pair_windows() -> dict[str, float]:
         "drone+manual": 24,
         "manual+satellite_product": 24,
         "manual+satellite_scene": 24,
+        "satellite_geo+satellite_product": 6,
+        "satellite_geo+satellite_scene": 6,
+        "camera+satellite_geo": 3,
+        "drone+satellite_geo": 12,
+        "manual+satellite_geo": 24,
     }
 
 
@@ -158,6 +167,8 @@ def _default_deadlines() -> dict[SourceKind, DeadlineRule]:
         SourceKind.CAMERA: DeadlineRule(acknowledge_min=15, on_site_min=60, verify_min=120),
         SourceKind.DRONE: DeadlineRule(acknowledge_min=30, on_site_min=90, verify_min=180),
         SourceKind.MANUAL: DeadlineRule(acknowledge_min=60, verify_min=24 * 60),
+        # seen burning minutes ago: treated like a camera alarm, not like a bulletin point
+        SourceKind.SATELLITE_GEO: DeadlineRule(acknowledge_min=15, on_site_min=60, verify_min=120),
     }
 
 
@@ -262,6 +273,7 @@ class Settings(BaseSettings):
     sentinelhub: SentinelHubSettings = Field(default_factory=SentinelHubSettings)
     firms: FirmsSettings = Field(default_factory=FirmsSettings)
     cameras: CameraSettings = Field(default_factory=CameraSettings)
+    geostationary: GeostationarySettings = Field(default_factory=GeostationarySettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
     tasks: TaskSettings = Field(default_factory=TaskSettings)
     basemap: BasemapSettings = Field(default_factory=BasemapSettings)  # the pages' tiles (and CSP origins)
@@ -309,6 +321,11 @@ class Settings(BaseSettings):
     def evidence_dir(self) -> Path:
         """Evidence images (camera events, drone detections)."""
         return self.home / "evidence"
+
+    @property
+    def geostationary_dir(self) -> Path:
+        """Geostationary state: each grid's temporal background, slots being downloaded."""
+        return self.home / "geostationary"
 
     @property
     def scenes_dir(self) -> Path:

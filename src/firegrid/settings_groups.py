@@ -1,5 +1,5 @@
 """Setting groups for the service's integrations (push channels, evidence checks, Sentinel Hub, FIRMS,
-cameras, scene scans); ``firegrid.config.Settings`` nests them."""
+cameras, scene scans, geostationary slots); ``firegrid.config.Settings`` nests them."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
+
+from firegrid.detect.geostationary.params import GeoDetectorParams
 
 
 class WebhookConfig(BaseModel):
@@ -84,3 +86,11 @@ class ScanSettings(BaseModel):
     window_size: int = Field(1024, ge=64)
     roots: list[Path] = Field(default_factory=list)  # extra folders the API may scan (home/scenes always)
     s2_offset: float = -1000.0  # DN offset of integer Sentinel-2 band files without metadata
+
+
+class GeostationarySettings(BaseModel):
+    """Geostationary fire detection: the area read from each slot, where state lives, the detector."""
+
+    bbox: tuple[float, float, float, float] | None = None  # W, S, E, N; default: the grid's extent + buffer
+    buffer_km: float = Field(30.0, ge=0)
+    detector: GeoDetectorParams = Field(default_factory=GeoDetectorParams)

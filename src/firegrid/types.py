@@ -17,6 +17,7 @@ class SourceKind(StrEnum):
     DRONE = "drone"
     MANUAL = "manual"
     REGISTRY = "registry"  # rule checks on registries (a construction site without an online camera)
+    SATELLITE_GEO = "satellite_geo"  # firegrid's own detector on geostationary slots (Himawari, FY-4B, GOES)
 
 
 class Hazard(StrEnum):

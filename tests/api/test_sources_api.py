@@ -7,7 +7,15 @@ from tests.api.conftest import login
 
 def test_sources_in_the_api_and_metrics(client: TestClient, admin: dict[str, str]) -> None:
     sources = {s["name"]: s for s in client.get("/sources", headers=admin).json()}
-    assert set(sources) == {"firms-nrt", "firms-russia-asia-24h", "sentinel2-catalog", "inbox"}
+    assert set(sources) == {
+        "firms-nrt",
+        "firms-russia-asia-24h",
+        "sentinel2-catalog",
+        "inbox",
+        "himawari9",
+        "geo-inbox",
+    }
+    assert sources["himawari9"]["state"] == "disabled" and sources["geo-inbox"]["state"] == "new"
     assert sources["firms-nrt"]["state"] == "unconfigured" and "MAP_KEY" in sources["firms-nrt"]["problem"]
     assert sources["firms-russia-asia-24h"]["state"] == "disabled"
     assert sources["inbox"]["state"] == "new"

@@ -52,7 +52,8 @@ def prepare(rt: Runtime, story: bool = False) -> list[str]:
             import_sources(session, sample.path(sample.SOURCES))
         if not session.scalar(select(func.count()).select_from(SiteRow)):
             import_sites(session, sample.path(sample.SITES))
-    (rt.settings.home / "inbox").mkdir(parents=True, exist_ok=True)
+    for folder in ("inbox", "geo-inbox"):
+        (rt.settings.home / folder).mkdir(parents=True, exist_ok=True)
     now, zone = utcnow(), rt.settings.pipeline.zone
     today = now.astimezone(zone).date()
     window = bulletin_window(today, zone)
@@ -121,4 +122,6 @@ def _notes(rt: Runtime, summary: IngestSummary, cast: Cast) -> list[str]:
         "construction sites and the 5000 m2 video rule: GET /sites/compliance (`firegrid sites compliance`)",
         "sources and their health: GET /sources (FIRMS needs FIREGRID_FIRMS__MAP_KEY; drop files into "
         f"{rt.settings.home / 'inbox'})",
+        "geostationary L1 files (FY-4B AGRI, Himawari HSD): drop a slot's files into "
+        f"{rt.settings.home / 'geo-inbox'}",
     ]

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from firegrid.errors import UnsupportedFormatError
-from firegrid.firepoints import bulletin, cspp, firms
+from firegrid.firepoints import bulletin, cspp, firms, jaxa_wlf
 from firegrid.firepoints.fields import read_text
 from firegrid.firepoints.result import ParseResult
 
@@ -19,6 +19,7 @@ FORMATS: dict[str, Reader] = {
     "firms-csv": firms.read_csv,
     "firms-json": firms.read_json,
     "cspp": cspp.read_cspp,
+    "jaxa-wlf": jaxa_wlf.read_wlf,
     "bulletin": bulletin.read_bulletin,
 }
 
@@ -35,6 +36,8 @@ def detect_format(path: Path) -> str:
     head = read_text(path)[:4096]
     if cspp.looks_like_cspp(path, head):
         return "cspp"
+    if jaxa_wlf.looks_like_wlf(path, head):
+        return "jaxa-wlf"
     try:
         first_line = next(csv.reader(io.StringIO(head)), [])
         rows = list(csv.reader(io.StringIO(head)))[:20]
@@ -45,7 +48,7 @@ def detect_format(path: Path) -> str:
     if any(bulletin.is_bulletin_header(r) for r in rows):
         return "bulletin"
     raise UnsupportedFormatError(
-        f"{path.name}: not a FIRMS CSV/JSON, CSPP EDR text or bulletin table "
+        f"{path.name}: not a FIRMS CSV/JSON, CSPP EDR text, JAXA Himawari WLF or bulletin table "
         "(no latitude/longitude columns found)"
     )
 

@@ -89,6 +89,7 @@ HAZARD_TITLE: Labels = {  # the headline of a push about a task
 SOURCE_KIND: Labels = {  # types.SourceKind
     "satellite_product": ("卫星火点", "satellite point"),
     "satellite_scene": ("卫星影像", "satellite scene"),
+    "satellite_geo": ("静止卫星", "geostationary satellite"),
     "camera": ("摄像头", "camera"),
     "drone": ("无人机", "drone"),
     "manual": ("现场核查", "on site"),

@@ -87,6 +87,7 @@ TEXT: Labels = {  # what the server writes: pushes, SMS, robots, watermarks, bul
     "task_updated": ("任务更新", "task updated"),
     "new_evidence": ("新证据: {what}", "new evidence: {what}"),
     "moved": ("位置更新 {m} 米", "location moved {m} m"),
+    "deadlines_forward": ("期限提前 (火情正在发生)", "deadlines brought forward (the fire is burning now)"),
     "escalated_title": ("逾期督办", "overdue"),
     "escalated": ("{step}逾期 {late}, 已督办{role}", "{step} overdue by {late}; escalated to {role}"),
     "escalation_reason": (

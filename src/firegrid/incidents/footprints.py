@@ -2,6 +2,9 @@
 
 * satellite pixel: a scan x track rectangle around the pixel centre (FIRMS gives both; a
   scene pixel is square);
+* geostationary pixel (~2-4 km over China): its east-west x north-south extent widened on every side
+  by ``GEO_LOCATION_MARGIN_M`` (navigation error and terrain parallax: a pixel on a 1.5 km high
+  plateau seen at 53° moves ~2 km towards the satellite);
 * camera: the bearing cone (azimuth ± 2σ, from the near to the far edge of the range where the
   smoke base can be) or, when triangulated, a circle of the fix's uncertainty — written into the
   detection's ``attrs["footprint"]`` by the camera path;
@@ -24,6 +27,8 @@ from shapely.geometry.base import BaseGeometry
 from firegrid import geo
 
 MIN_RADIUS_M = 15.0
+GEO_LOCATION_MARGIN_M = 1000.0
+SATELLITE_KINDS = ("satellite_product", "satellite_scene", "satellite_geo")
 
 
 def rectangle(lon: float, lat: float, width_m: float, height_m: float) -> Polygon:
@@ -71,14 +76,13 @@ def footprint_of(row: Mapping[str, Any]) -> BaseGeometry:
             return shape(attrs[key])
     lon, lat = float(row["lon"]), float(row["lat"])
     scan, track = _number(row.get("scan_m")), _number(row.get("track_m"))
-    if row.get("source_kind") in ("satellite_product", "satellite_scene") and not (
-        math.isnan(scan) or math.isnan(track)
-    ):
-        return rectangle(lon, lat, scan, track)
+    margin = 2 * GEO_LOCATION_MARGIN_M if row.get("source_kind") == "satellite_geo" else 0.0
+    if row.get("source_kind") in SATELLITE_KINDS and not (math.isnan(scan) or math.isnan(track)):
+        return rectangle(lon, lat, scan + margin, track + margin)
     size = _number(row.get("footprint_m"))
     radius = MIN_RADIUS_M if math.isnan(size) else max(MIN_RADIUS_M, size / 2)
-    if row.get("source_kind") in ("satellite_product", "satellite_scene"):
-        return rectangle(lon, lat, 2 * radius, 2 * radius)
+    if row.get("source_kind") in SATELLITE_KINDS:
+        return rectangle(lon, lat, 2 * radius + margin, 2 * radius + margin)
     return geo.circle(lon, lat, radius, 24)
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import shapely
 from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from firegrid import geo
-from firegrid.errors import GridValidationError, NotFoundError
+from firegrid.errors import ConfigError, GridValidationError, NotFoundError
 from firegrid.grid.build import FieldMap, GridReport, build_grid
 from firegrid.grid.cells import GridCell, GridTree
 from firegrid.grid.routing import GridIndex
@@ -137,3 +137,17 @@ class GridCache:
                 self._grid = ActiveGrid(version.id, tree, GridIndex(tree, self.buffer_m))
                 log.info("built routing index for grid version %s (%d cells)", version.id, len(tree))
             return self._grid
+
+
+def grid_extent(
+    sessions: sessionmaker[Session], grids: GridCache, buffer_km: float
+) -> tuple[float, float, float, float]:
+    """The active grid's extent plus a buffer, in WGS84 degrees (W, S, E, N)."""
+    with sessions() as session:
+        grid = grids.get(session)
+    if grid is None:
+        raise ConfigError("no grid imported: a source over the grid needs one (or give bbox)")
+    x0, y0, x1, y1 = grid.index.bounds
+    dy = buffer_km * 1000 / geo.METRES_PER_DEGREE_LAT
+    dx = float(geo.degrees_for_metres(buffer_km * 1000, max(abs(y0), abs(y1))))
+    return (max(-180.0, x0 - dx), max(-90.0, y0 - dy), min(180.0, x1 + dx), min(90.0, y1 + dy))

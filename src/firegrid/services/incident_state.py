@@ -15,7 +15,8 @@ from firegrid.types import SourceKind
 
 def location_rank(row: DetectionRow) -> int:
     """Where the best location comes from: inspector GPS > drone > camera triangulation >
-    single camera bearing on the ground > Landsat/Sentinel-2 pixel > VIIRS > MODIS (and others)."""
+    single camera bearing on the ground > Landsat/Sentinel-2 pixel > VIIRS > MODIS (and other points) >
+    geostationary pixel (2-4 km, the first to see a fire and the last to place it)."""
     kind, sensor = row.source_kind, (row.sensor or "").upper()
     if kind == SourceKind.MANUAL:
         return 0
@@ -27,6 +28,8 @@ def location_rank(row: DetectionRow) -> int:
         return 4
     if kind == SourceKind.SATELLITE_PRODUCT:
         return 5 if "VIIRS" in sensor else 6
+    if kind == SourceKind.SATELLITE_GEO:
+        return 8
     return 7
 
 

@@ -29,7 +29,7 @@ from firegrid.detect.detections import Detections
 from firegrid.errors import InputError, NotFoundError
 from firegrid.firepoints import ParseResult, read_fire_points
 from firegrid.grid.routing import METHOD_NAMES, Routes
-from firegrid.incidents.footprints import footprint_of
+from firegrid.incidents.footprints import footprint_of, rectangle
 from firegrid.landuse import LandUse
 from firegrid.services import incidents as incident_service
 from firegrid.services.grid import ActiveGrid, GridCache
@@ -41,7 +41,7 @@ from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, IngestJob, utcnow
 from firegrid.suppress.matching import spurious_mask
 from firegrid.telemetry import DETECTIONS_STORED
-from firegrid.types import DetectionStatus, Hazard
+from firegrid.types import DetectionStatus, Hazard, SourceKind
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +298,13 @@ def _suppress(
     index, names = suppression_index(session)
     fire = detections.hazard == Hazard.FIRE
     matched = np.where(fire, index.match(detections.lon, detections.lat), -1)
+    coarse = fire & (detections.source_kind == SourceKind.SATELLITE_GEO.value)
+    if coarse.any():  # a 2-4 km geostationary pixel carries the heat of any plant inside it
+        pixels = [
+            rectangle(detections.lon[i], detections.lat[i], detections.scan_m[i], detections.track_m[i])
+            for i in np.flatnonzero(coarse)
+        ]
+        matched[coarse] = index.match_shapes(pixels)
     spurious = spurious_mask(detections) & fire
     cropland = _cropland_out_of_season(detections, config)
     status: list[str] = []

@@ -19,21 +19,21 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firegrid import geo
 from firegrid.config import Settings
 from firegrid.errors import ConfigError, InputError, NotFoundError
+from firegrid.services.grid import grid_extent
 from firegrid.services.ingest import IngestContext, IngestSummary, create_job, run_job
 from firegrid.services.scenes import ScanContext, create_scene_job
 from firegrid.sources.firms import FirmsClient, TransactionLimiter, clip_csv, day_chunks
 from firegrid.sources.http import Retry
-from firegrid.sources.models import FirmsArea, FirmsFile, SentinelHubCatalog, WatchFolder
+from firegrid.sources.models import Config, FirmsArea, FirmsFile, SentinelHubCatalog, WatchFolder
 from firegrid.sources.watch import ready_entries
 from firegrid.store.db import transaction
 from firegrid.store.tables import SourceItem, SourceRow
 
 log = logging.getLogger(__name__)
 
-Config = FirmsArea | FirmsFile | SentinelHubCatalog | WatchFolder
+__all__ = ["Config", "RunReport", "SourceContext", "run_source", "source_id"]
 _limiter = TransactionLimiter()  # one per process and MAP_KEY is what FIRMS counts
 
 
@@ -56,6 +56,8 @@ class RunReport:
 
     summary: IngestSummary = field(default_factory=IngestSummary)
     scenes_queued: int = 0
+    slots: int = 0  # geostationary slots processed (new data even when they hold no fire)
+    data_time: datetime | None = None  # newest observation seen, fire or not (geostationary slots)
     ingest_jobs: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -88,19 +90,16 @@ def run_source(
         return _pull_firms_file(ctx, config)
     if isinstance(config, SentinelHubCatalog):
         return _poll_sentinelhub(ctx, config, since, until)
-    return _scan_watch_folder(ctx, config)
+    if isinstance(config, WatchFolder):
+        return _scan_watch_folder(ctx, config)
+    from firegrid.services import geo_pulls  # imports this module
+
+    return geo_pulls.run_geo_source(ctx, config, since, until, progress)
 
 
 def grid_bbox(ctx: SourceContext, buffer_km: float) -> tuple[float, float, float, float]:
     """The active grid's extent plus a buffer, in WGS84 degrees."""
-    with ctx.ingest.sessions() as session:
-        grid = ctx.ingest.grids.get(session)
-    if grid is None:
-        raise ConfigError("no grid imported: a source over the grid needs one (or give bbox)")
-    x0, y0, x1, y1 = grid.index.bounds
-    dy = buffer_km * 1000 / geo.METRES_PER_DEGREE_LAT
-    dx = float(geo.degrees_for_metres(buffer_km * 1000, max(abs(y0), abs(y1))))
-    return (max(-180.0, x0 - dx), max(-90.0, y0 - dy), min(180.0, x1 + dx), min(90.0, y1 + dy))
+    return grid_extent(ctx.ingest.sessions, ctx.ingest.grids, buffer_km)
 
 
 def _firms_client(ctx: SourceContext, config: FirmsArea | FirmsFile) -> FirmsClient:
@@ -215,14 +214,14 @@ def _scene_job_for(
 def _take_once(ctx: SourceContext, source: str, key: str, make_job: Callable[[Session], int]) -> int | None:
     """Run ``make_job`` unless this source took ``key`` before; returns the new job id."""
     with transaction(ctx.ingest.sessions) as session:
-        source_id = _source_id(session, source)
+        sid = source_id(session, source)
         known = session.scalars(
-            select(SourceItem).where(SourceItem.source_id == source_id, SourceItem.key == key)
+            select(SourceItem).where(SourceItem.source_id == sid, SourceItem.key == key)
         ).first()
         if known is not None:
             return None
         job_id = make_job(session)
-        session.add(SourceItem(source_id=source_id, key=key, job_kind="scene", job_id=job_id))
+        session.add(SourceItem(source_id=sid, key=key, job_kind="scene", job_id=job_id))
         return job_id
 
 
@@ -235,9 +234,9 @@ def _scan_watch_folder(ctx: SourceContext, config: WatchFolder) -> RunReport:
     for entry in ready_entries(folder, config.settle_s, now):
         key = f"{entry.path}:{entry.size}:{entry.mtime_ns}"
         with ctx.ingest.sessions() as session:
-            source_id = _source_id(session, config.name)
+            sid = source_id(session, config.name)
             if session.scalars(
-                select(SourceItem).where(SourceItem.source_id == source_id, SourceItem.key == key)
+                select(SourceItem).where(SourceItem.source_id == sid, SourceItem.key == key)
             ).first():
                 continue
         if entry.kind == "scene":
@@ -258,15 +257,16 @@ def _scan_watch_folder(ctx: SourceContext, config: WatchFolder) -> RunReport:
 def _ingest_watched(ctx: SourceContext, source: str, path: Path, key: str, report: RunReport) -> None:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     with transaction(ctx.ingest.sessions) as session:
-        source_id = _source_id(session, source)
+        sid = source_id(session, source)
         job = create_job(session, path, filename=str(path), sha256=digest, submitted_by=f"source:{source}")
-        session.add(SourceItem(source_id=source_id, key=key, job_kind="ingest", job_id=job.id))
+        session.add(SourceItem(source_id=sid, key=key, job_kind="ingest", job_id=job.id))
     report.summary = report.summary.add(run_job(ctx.ingest, job.id))
     report.ingest_jobs.append(job.id)
 
 
-def _source_id(session: Session, name: str) -> int:
-    source_id = session.scalar(select(SourceRow.id).where(SourceRow.name == name))
-    if source_id is None:
+def source_id(session: Session, name: str) -> int:
+    """The id of a source row by name, or ``NotFoundError``."""
+    found = session.scalar(select(SourceRow.id).where(SourceRow.name == name))
+    if found is None:
         raise NotFoundError(f"no source {name!r}")
-    return int(source_id)
+    return int(found)

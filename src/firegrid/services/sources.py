@@ -233,13 +233,14 @@ def _run_and_record(
         raise
     with transaction(ctx.ingest.sessions) as session:
         row = source_row(session, name)
-        data_time = _newest_observation(session, report)
-        new_rows = report.summary.new + report.scenes_queued
+        data_time = max(filter(None, (_newest_observation(session, report), report.data_time)), default=None)
+        new_rows = report.summary.new + report.scenes_queued + report.slots
         _store_health(row, schedule.after_success(health_of(row), ctx.clock(), cadence, new_rows, data_time))
         row.running_since, row.runs = None, row.runs + 1
         row.last_summary = {
             **report.summary.model_dump(mode="json", exclude={"warnings"}),
             "scenes_queued": report.scenes_queued,
+            "slots": report.slots,
             "notes": report.notes[:20],
         }
         check_alarm(session, row, ctx.clock(), tuple(ctx.ingest.channels))

@@ -73,6 +73,28 @@ def set_deadlines(task: TaskRow, kind: str, hazard: str, config: PipelineConfig,
     task.verify_by = rule.verify_deadline(start, config.zone)
 
 
+def tighten_deadlines(
+    task: TaskRow, kinds: Sequence[str], hazard: str, config: PipelineConfig, now: datetime
+) -> bool:
+    """A new kind of evidence with a stricter rule (a geostationary pixel: the fire burns now) brings
+    the deadlines of the steps not yet done forward; never pushes one back. True if one moved."""
+    moved = False
+    for kind in kinds:
+        probe = TaskRow()
+        set_deadlines(probe, kind, hazard, config, now)
+        steps = (
+            ("acknowledge_by", task.acknowledged_at),
+            ("on_site_by", task.on_site_at),
+            ("verify_by", task.verified_at),
+        )
+        for name, done in steps:
+            new, old = getattr(probe, name), getattr(task, name)
+            if done is None and new is not None and (old is None or new < old):
+                setattr(task, name, new)
+                moved = True
+    return moved
+
+
 def create_task(
     session: Session, incident: IncidentRow, tree: GridTree, config: PipelineConfig, channels: Sequence[str]
 ) -> TaskRow:
@@ -255,10 +277,12 @@ def task_updated(
         )
     )
     lang = config.language
+    tightened = tighten_deadlines(task, added, incident.hazard, config, utcnow())
     what = "; ".join(
         [i18n.text("text.new_evidence", lang, what=i18n.labels("source_kind", added, lang, ", "))]
         * bool(added)
         + [i18n.text("text.moved", lang, m=f"{moved_m:.0f}")] * (moved_m > 1)
+        + [i18n.text("text.deadlines_forward", lang)] * tightened
     )
     session.add(
         TaskEvent(

@@ -1,4 +1,5 @@
-"""Source definitions (one place: YAML or the API), validated with pydantic.
+"""Source definitions (one place: YAML or the API), validated with pydantic: FIRMS, Sentinel Hub,
+watch folders, Himawari-9 and geostationary watch folders.
 
 Credentials never live here: a source names the settings group that holds them
 (``FIREGRID_FIRMS__MAP_KEY``, ``FIREGRID_SENTINELHUB__CLIENT_SECRET``).
@@ -103,18 +104,58 @@ class WatchFolder(SourceBase):
     cadence_s: float = Field(60, ge=1)
 
 
-SourceConfig = Annotated[
-    FirmsArea | FirmsFile | SentinelHubCatalog | WatchFolder, Field(discriminator="kind")
-]
-_ADAPTER: TypeAdapter[FirmsArea | FirmsFile | SentinelHubCatalog | WatchFolder] = TypeAdapter(SourceConfig)
+AHI_BANDS = tuple(f"B{n:02d}" for n in range(1, 17))
 
 
-def parse_source(data: dict[str, object]) -> FirmsArea | FirmsFile | SentinelHubCatalog | WatchFolder:
+class Himawari(SourceBase):
+    """Himawari-9 full-disk slots from an S3-style bucket (default: NOAA's open data, anonymous):
+    the segments that cover the area, every 10 minutes, through the geostationary detector."""
+
+    kind: Literal["himawari"] = "himawari"
+    base_url: str = "https://noaa-himawari9.s3.amazonaws.com"
+    bands: list[str] = Field(default_factory=lambda: ["B04", "B07", "B14", "B15"])
+    sub_lon: float = 140.7  # Himawari-9's sub-satellite longitude (which segments cover the area)
+    lookback_slots: int = Field(3, ge=1, le=144)  # a scheduled run looks at the newest slots of the bucket
+    bbox: tuple[float, float, float, float] | None = (
+        None  # default: FIREGRID_GEOSTATIONARY__BBOX or grid + buffer
+    )
+    keep_files: bool = False  # segments are deleted once their slot is ingested
+    cadence_s: float = Field(600, ge=10)
+    silence_after_h: float = Field(1.0, gt=0)  # no new slot for an hour: the feed is down
+
+    @field_validator("bands")
+    @classmethod
+    def _ahi_bands(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(AHI_BANDS))
+        if unknown:
+            raise ValueError(f"unknown AHI bands {unknown}; known: B01..B16")
+        if not {"B07", "B14"} <= set(value):
+            raise ValueError("bands must include B07 (3.9 µm) and B14 (11.2 µm)")
+        return value
+
+
+class GeoFolder(SourceBase):
+    """Geostationary L1 files dropped into a folder (FY-4B AGRI from CMACast, also AHI HSD / GOES ABI):
+    the files of one slot are read together once they have all settled."""
+
+    kind: Literal["geo_folder"] = "geo_folder"
+    path: Path
+    settle_s: float = Field(30.0, ge=0)
+    cadence_s: float = Field(60, ge=1)
+    silence_after_h: float = Field(2.0, gt=0)
+
+
+Config = FirmsArea | FirmsFile | SentinelHubCatalog | WatchFolder | Himawari | GeoFolder
+SourceConfig = Annotated[Config, Field(discriminator="kind")]
+_ADAPTER: TypeAdapter[Config] = TypeAdapter(SourceConfig)
+
+
+def parse_source(data: dict[str, object]) -> Config:
     """One validated source definition."""
     return _ADAPTER.validate_python(data)
 
 
-def load_sources_file(path: Path) -> list[FirmsArea | FirmsFile | SentinelHubCatalog | WatchFolder]:
+def load_sources_file(path: Path) -> list[Config]:
     """All sources of a YAML file (``sources: [...]``); errors name the file and the entry."""
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -27,11 +27,16 @@ class SuppressionIndex:
     def match(self, lon: ArrayLike, lat: ArrayLike) -> NDArray[np.int64]:
         """Per point, the lowest matching registry id, or -1."""
         lon = np.asarray(lon, dtype=np.float64)
-        out = np.full(len(lon), -1, dtype=np.int64)
-        if self._tree is None or not len(lon):
+        return self.match_shapes(shapely.points(lon, lat))
+
+    def match_shapes(self, shapes: Sequence[BaseGeometry] | NDArray[np.object_]) -> NDArray[np.int64]:
+        """Per geometry (a point, or a coarse pixel's footprint), the lowest registry id it touches, or -1."""
+        geoms = np.asarray(shapes, dtype=object)
+        out = np.full(len(geoms), -1, dtype=np.int64)
+        if self._tree is None or not len(geoms):
             return out
-        pt, idx = self._tree.query(shapely.points(lon, lat), predicate="intersects")
-        best = np.full(len(lon), np.iinfo(np.int64).max, dtype=np.int64)
+        pt, idx = self._tree.query(geoms, predicate="intersects")
+        best = np.full(len(geoms), np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(best, pt, self.ids[idx])
         hit = best != np.iinfo(np.int64).max
         out[hit] = best[hit]

@@ -23,6 +23,7 @@ from firegrid.notify.sms import SmsChannel
 from firegrid.notify.webpush import WebPushChannel
 from firegrid.services.camera_events import EventContext
 from firegrid.services.cameras import CameraContext
+from firegrid.services.geostationary import GeoContext
 from firegrid.services.grid import GridCache
 from firegrid.services.ingest import IngestContext
 from firegrid.services.notify_store import NotifyStore
@@ -61,6 +62,11 @@ class Runtime:
             scan.s2_offset,
             self.settings.sentinelhub,
         )
+
+    @property
+    def geostationary(self) -> GeoContext:
+        """The geostationary slot context (detector settings, temporal background under home)."""
+        return GeoContext(self.ingest, self.settings.geostationary, self.settings.geostationary_dir)
 
     def sources(self, enqueue_scene: Callable[[int], None]) -> SourceContext:
         """The acquisition context; ``enqueue_scene`` queues scene jobs (or runs them in place)."""
