@@ -50,3 +50,17 @@ def test_scan_errors_are_clear(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     empty = firegrid(tmp_path, "scan", str(tmp_path / "empty"), check=False)
     assert empty.returncode == 2 and "no band files" in empty.stderr
+
+
+@pytest.mark.shared_data
+def test_geo_scan_reads_a_slot_folder_and_reports_json(tmp_path: Path, shared_data: Path) -> None:
+    folder = shared_data / "satellite" / "geostationary" / "goes17_kincade_20191027T2000_mesoscale"
+    report = json.loads(
+        firegrid(
+            tmp_path, "geo-scan", str(folder), "--bbox=-123.5,38,-122,39.5", "--no-ingest", "--json"
+        ).stdout
+    )
+    assert report["slot"]["platform"] == "GOES-17" and report["detection"]["fire_pixels"] == 27
+    assert set(report["seconds"]) == {"read", "detect", "ingest"} and report["ingest"]["read"] == 0
+    bad = firegrid(tmp_path, "geo-scan", str(tmp_path / "nothing.nc"), check=False)
+    assert bad.returncode == 2 and "no such file" in bad.stderr

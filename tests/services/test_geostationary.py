@@ -16,7 +16,7 @@ from firegrid.detect.detections import Detections
 from firegrid.grid.routing import METHOD_NAMES
 from firegrid.services.geostationary import process_slot
 from firegrid.services.ingest import ingest_detections
-from firegrid.store.tables import DetectionRow, IncidentRow, TaskRow
+from firegrid.store.tables import DetectionRow, IncidentRow, TaskEvent, TaskRow
 from firegrid.vector import read_vector
 from firegrid.worker.context import Runtime
 from tests.imagery import geo_files
@@ -123,3 +123,33 @@ def test_a_geostationary_pixel_holding_a_power_plant_is_suppressed(
     with geo_runtime.sessions() as session:
         det = session.scalars(select(DetectionRow)).one()
     assert det.status == "suppressed" and "heat source" in (det.suppression_reason or "")
+
+
+def test_a_geostationary_pixel_of_a_reported_fire_brings_the_task_deadlines_forward(
+    geo_runtime: Runtime, tmp_path: Path
+) -> None:
+    viirs = Detections.from_columns(
+        lon=[TARGET[0]],
+        lat=[TARGET[1]],
+        observed_at=[T0 - timedelta(minutes=30)],
+        source_kind="satellite_product",
+        sensor="VIIRS",
+        platform="NOAA-20",
+        confidence=[0.6],
+        scan_m=[390.0],
+        track_m=[370.0],
+        footprint_m=[380.0],
+        daynight="D",
+    )
+    assert ingest_detections(geo_runtime.ingest, viirs, label="viirs").tasks_new == 1
+    with geo_runtime.sessions() as session:
+        before = session.scalars(select(TaskRow)).one()
+    assert before.acknowledge_by - before.created_at == timedelta(minutes=120) and before.on_site_by is None
+    report = process_slot(geo_runtime.geostationary, slot(tmp_path, T0, [(*TARGET, 25.0)]))
+    assert report.summary.incidents_new == 0 and report.summary.tasks_new == 0
+    with geo_runtime.sessions() as session:
+        task = session.scalars(select(TaskRow)).one()
+        reasons = [e.reason for e in session.scalars(select(TaskEvent).where(TaskEvent.action == "update"))]
+    assert task.acknowledge_by < before.acknowledge_by and task.on_site_by is not None
+    assert task.verify_by <= before.verify_by
+    assert any("期限提前" in (r or "") for r in reasons)

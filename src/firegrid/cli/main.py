@@ -21,6 +21,7 @@ from firegrid.cli import sites as sites_cli
 from firegrid.cli import sources as sources_cli
 from firegrid.cli.common import err
 from firegrid.cli.drones import detect_image
+from firegrid.cli.geo import geo_scan
 from firegrid.cli.scan import scan
 from firegrid.errors import FiregridError
 from firegrid.grid.build import FieldMap
@@ -46,6 +47,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(heat_app, name="heat-sources")
 app.add_typer(db_app, name="db")
 app.command("scan")(scan)
+app.command("geo-scan")(geo_scan)
 app.add_typer(sources_cli.app, name="sources")
 app.command("pull")(sources_cli.pull)
 app.add_typer(cameras_cli.app, name="cameras")

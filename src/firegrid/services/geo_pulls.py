@@ -104,7 +104,9 @@ def _pull_himawari(
     retry = Retry(config.max_attempts, ctx.retry.base_s, ctx.retry.cap_s, ctx.retry.sleep, ctx.retry.rng)
     client = BucketClient(config.base_url, ctx.http, retry, config.timeout_s)
     geo = geo_context(ctx, config.bbox)
-    segments = segments_for_bbox(geo.area(), config.sub_lon)
+    area = geo.area(required=True)
+    assert area is not None
+    segments = segments_for_bbox(area, config.sub_lon)
     report = RunReport()
     times = _slot_times(client, config, ctx.clock(), since, until)
     for i, when in enumerate(times):

@@ -18,6 +18,7 @@ from typing import Any
 
 from firegrid.config import GeostationarySettings
 from firegrid.detect.geostationary.fires import GeoDetection, detect_slot, to_detections
+from firegrid.errors import ConfigError
 from firegrid.imagery.geostationary.reader import read_slot
 from firegrid.imagery.geostationary.slot import GeoSlot
 from firegrid.services.grid import grid_extent
@@ -40,11 +41,17 @@ class GeoContext:
         """Where each grid's temporal background is kept."""
         return self.state_dir / "background"
 
-    def area(self) -> tuple[float, float, float, float]:
-        """The area read from every slot: the configured bbox, else the grid's extent plus a buffer."""
+    def area(self, required: bool = False) -> tuple[float, float, float, float] | None:
+        """The area read from every slot: the configured bbox, else the grid's extent plus a buffer;
+        without either, everything in the files (``required``: a ``ConfigError`` instead)."""
         if self.settings.bbox is not None:
             return self.settings.bbox
-        return grid_extent(self.ingest.sessions, self.ingest.grids, self.settings.buffer_km)
+        try:
+            return grid_extent(self.ingest.sessions, self.ingest.grids, self.settings.buffer_km)
+        except ConfigError:
+            if required:
+                raise
+            return None
 
 
 @dataclass

@@ -80,8 +80,23 @@ def read_slot(
     if name not in READERS:
         raise InputError(f"unknown reader {name!r}; known: {sorted(READERS)}")
     bands = READERS[name]
-    loaded = _load(paths, name, bands, bbox)
-    return _slot(loaded, name, bands, paths)
+    used = _band_files(paths, bands)
+    loaded = _load(used, name, bands, bbox)
+    return _slot(loaded, name, bands, used)
+
+
+_BAND_IN_NAME = re.compile(r"(?:-M\dC(\d\d)_|_B(\d\d)_)")
+
+
+def _band_files(paths: Sequence[Path], bands: BandMap) -> list[Path]:
+    """Only the files of the bands the detector reads (ABI and AHI name the band; others: all)."""
+    wanted = {b[1:] for b in (bands.mir, bands.tir, bands.tir12, bands.red, bands.nir)}
+    out = []
+    for path in paths:
+        match = _BAND_IN_NAME.search(path.name)
+        if match is None or (match.group(1) or match.group(2)) in wanted:
+            out.append(path)
+    return out or list(paths)
 
 
 def _load(
