@@ -1,4 +1,5 @@
-"""Start real Redis and PostgreSQL/PostGIS servers (Debian packages) on 127.0.0.1 for tests."""
+"""Start real Redis and PostgreSQL/PostGIS servers (Debian packages) on 127.0.0.1 for tests, and local
+ASGI fakes of remote services (uvicorn in a thread)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,42 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Self
 
 
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+class AppServer:
+    """An ASGI app served by uvicorn on a free 127.0.0.1 port in a daemon thread (``with`` starts it)."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(5)
 
 
 def redis_binary() -> str | None:

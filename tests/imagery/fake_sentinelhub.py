@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import uvicorn
 from fastapi import FastAPI, Request, Response
 from rasterio.io import MemoryFile
 from rasterio.transform import from_bounds
@@ -106,24 +104,9 @@ def _scene(width: int, height: int, bands: int) -> np.ndarray:
     return data
 
 
-class FakeSentinelHub:
+class FakeSentinelHub(servers.AppServer):
     """Run the fake on a free port in a thread."""
 
     def __init__(self) -> None:
         self.faults = Faults()
-        self.port = servers.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(make_app(self.faults), host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> FakeSentinelHub:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
+        super().__init__(make_app(self.faults))

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from firegrid import geo, sample
-from firegrid.detect.detections import Detections
 from firegrid.grid.routing import METHOD_NAMES
 from firegrid.services.geostationary import process_slot
 from firegrid.services.ingest import ingest_detections
@@ -20,6 +19,7 @@ from firegrid.store.tables import DetectionRow, IncidentRow, TaskEvent, TaskRow
 from firegrid.vector import read_vector
 from firegrid.worker.context import Runtime
 from tests.imagery import geo_files
+from tests.incidents.test_fusion import satellite  # a NOAA-20 VIIRS point
 
 T0 = datetime(2025, 10, 24, 8, 0, tzinfo=UTC)  # 16:00 in Shanxi: straw burning hour
 TARGET = (112.62, 38.58)  # farmland south-west of Xinzhou city
@@ -88,19 +88,7 @@ def test_the_same_fire_every_ten_minutes_stays_one_incident_then_viirs_narrows_i
         assert incident.n_detections == 3 and len(session.scalars(select(TaskRow)).all()) == 1
         assert (incident.first_seen, incident.last_seen) == (times[0], times[-1])
         geo_lon, geo_lat = incident.lon, incident.lat
-    viirs = Detections.from_columns(
-        lon=[TARGET[0]],
-        lat=[TARGET[1]],
-        observed_at=[times[-1] + timedelta(minutes=25)],
-        source_kind="satellite_product",
-        sensor="VIIRS",
-        platform="NOAA-20",
-        confidence=[0.6],
-        scan_m=[390.0],
-        track_m=[370.0],
-        footprint_m=[380.0],
-        daynight="D",
-    )
+    viirs = satellite(*TARGET, times[-1] + timedelta(minutes=25))
     summary = ingest_detections(geo_runtime.ingest, viirs, label="viirs")
     assert summary.incidents_new == 0 and summary.tasks_new == 0
     with geo_runtime.sessions() as session:
@@ -128,19 +116,7 @@ def test_a_geostationary_pixel_holding_a_power_plant_is_suppressed(
 def test_a_geostationary_pixel_of_a_reported_fire_brings_the_task_deadlines_forward(
     geo_runtime: Runtime, tmp_path: Path
 ) -> None:
-    viirs = Detections.from_columns(
-        lon=[TARGET[0]],
-        lat=[TARGET[1]],
-        observed_at=[T0 - timedelta(minutes=30)],
-        source_kind="satellite_product",
-        sensor="VIIRS",
-        platform="NOAA-20",
-        confidence=[0.6],
-        scan_m=[390.0],
-        track_m=[370.0],
-        footprint_m=[380.0],
-        daynight="D",
-    )
+    viirs = satellite(*TARGET, T0 - timedelta(minutes=30))
     assert ingest_detections(geo_runtime.ingest, viirs, label="viirs").tasks_new == 1
     with geo_runtime.sessions() as session:
         before = session.scalars(select(TaskRow)).one()

@@ -3,12 +3,9 @@ continuation tokens (pages of ``page_size`` keys), GET of objects; faults: a 500
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-import uvicorn
 from fastapi import FastAPI, Request, Response
 
 from tests import servers
@@ -89,22 +86,7 @@ def make_app(bucket: Bucket) -> FastAPI:
     return app
 
 
-class FakeBucket:
+class FakeBucket(servers.AppServer):
     def __init__(self, bucket: Bucket | None = None) -> None:
         self.bucket = bucket or Bucket()
-        self.port = servers.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(make_app(self.bucket), host="127.0.0.1", port=self.port, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> FakeBucket:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
+        super().__init__(make_app(self.bucket))

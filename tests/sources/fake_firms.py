@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-import uvicorn
 from fastapi import FastAPI, Response
 
 from tests import servers
@@ -110,27 +107,7 @@ def make_app(folder: Path, faults: Faults) -> FastAPI:
     return app
 
 
-class FakeFirms:
+class FakeFirms(servers.AppServer):
     def __init__(self, shared: Path) -> None:
         self.faults = Faults()
-        self.port = servers.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(
-            make_app(shared / "satellite" / "firms", self.faults),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> FakeFirms:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(5)
+        super().__init__(make_app(shared / "satellite" / "firms", self.faults))
