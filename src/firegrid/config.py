@@ -226,6 +226,8 @@ class PipelineConfig(BaseModel):
 
     route_buffer_m: float = Field(500.0, ge=0)
     heat_source_default_radius_m: float = Field(1000.0, gt=0)
+    # the largest circle radius (or polygon extent from its centre) anyone but an admin may register
+    heat_source_max_radius_m: float = Field(5000.0, gt=0)
     timezone: str = "Asia/Shanghai"  # what people read is shown in this zone (firegrid.localtime)
     language: str = "zh-CN"  # of pushes, SMS, robots, bulletins and exports: zh-CN or en
     cluster: ClusterConfig = Field(default_factory=ClusterConfig)

@@ -11,9 +11,12 @@ import logging
 import logging.config
 import uuid
 from contextvars import ContextVar
-from typing import Literal
+from typing import Any, Literal
+
+from firegrid.redact import redact_text
 
 request_id: ContextVar[str] = ContextVar("firegrid_request_id", default="-")
+_base_factory = logging.getLogRecordFactory()
 QUIET = {"rasterio": "ERROR", "alembic": "WARNING", "httpx": "WARNING", "pyogrio": "WARNING"}
 
 
@@ -26,6 +29,27 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def _redacted_record(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """A log record whose message has every URL redacted (``firegrid.redact``), whoever logs it."""
+    record = _base_factory(*args, **kwargs)
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: logging reports it itself when the record is emitted
+        return record
+    cleaned = redact_text(message)
+    if cleaned != message:
+        record.msg, record.args = cleaned, None
+    if record.exc_info and record.exc_info[0] is not None:  # the traceback names URLs too
+        record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+    return record
+
+
+def install_redaction() -> None:
+    """Redact URLs (credentials, token-like parameters) in every log record of this process."""
+    if logging.getLogRecordFactory() is not _redacted_record:
+        logging.setLogRecordFactory(_redacted_record)
+
+
 def new_request_id(supplied: str | None = None) -> str:
     """A caller's id when it is sane (printable, ≤ 64 chars), otherwise a fresh one."""
     if supplied and len(supplied) <= 64 and supplied.isprintable() and " " not in supplied:
@@ -34,7 +58,8 @@ def new_request_id(supplied: str | None = None) -> str:
 
 
 def configure(level: str = "INFO", fmt: Literal["plain", "json"] = "plain") -> None:
-    """Configure the root logger once per process."""
+    """Configure the root logger once per process (with URL redaction)."""
+    install_redaction()
     formatters = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
         "json": {

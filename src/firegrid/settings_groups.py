@@ -47,6 +47,8 @@ class TaskSettings(BaseModel):
     photo_max_bytes: int = Field(15 * 1024 * 1024, gt=0)
     far_m: float = Field(500.0, gt=0)  # photo/device farther than this from the incident: flagged
     clock_gap_min: float = Field(10.0, gt=0)  # EXIF or device clock this far from the server: flagged
+    # an inspector's "outside my area" may re-route only to a cell this close to the incident
+    reroute_max_m: float = Field(3000.0, ge=0)
 
 
 class SentinelHubSettings(BaseModel):

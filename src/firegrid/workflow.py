@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from firegrid.errors import IllegalTransitionError, InputError
+from firegrid.errors import ConflictError, IllegalTransitionError, InputError
 
 
 class TaskStatus(StrEnum):
@@ -103,6 +103,16 @@ def refuse(current: str, what: str) -> IllegalTransitionError:
         f"a task that is {current} cannot {what}; next: {NEXT_STEP_EN[status]}",
         code="illegal_transition",
         message_key=f"next.{status.value}",
+    )
+
+
+def changed_meanwhile(task_id: int, current: str) -> ConflictError:
+    """The error of a request that lost a race for a task (the catalogue's ``now.*`` names the
+    state the task is in now)."""
+    return ConflictError(
+        f"task {task_id} was changed meanwhile; it is now {current}",
+        code="changed_meanwhile",
+        message_key=f"now.{TaskStatus(current).value}",
     )
 
 

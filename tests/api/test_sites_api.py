@@ -23,7 +23,8 @@ def test_sites_api(client: TestClient, admin: dict[str, str], tmp_path: Path) ->
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["new"] + body["updated"] == 2 and len(body["errors"]) == 1
-    site = client.get("/sites/XZ-2026-001", headers=inspector).json()
+    site = client.get("/sites/XZ-2026-001", headers=operator).json()
+    assert client.get("/sites/XZ-2026-001", headers=login(client, "op-140922")).status_code == 404
     assert site["area_geodesic_m2"] == pytest.approx(9600, abs=2) and site["polygon"]["type"] == "Polygon"
     record = {
         "id": "XZ-2026-003",
@@ -40,7 +41,7 @@ def test_sites_api(client: TestClient, admin: dict[str, str], tmp_path: Path) ->
         },
     )
     assert client.post("/sites", json=bad, headers=operator).status_code == 422
-    report = client.get("/sites/compliance", headers=inspector).json()
+    report = client.get("/sites/compliance", headers=operator).json()
     by_site = {s["site"]: s for s in report["sites"]}
     assert by_site["XZ-2026-003"]["requirement"] == "review"
     assert by_site["XZ-2026-001"]["violations"][0]["kind"] == "no_camera"

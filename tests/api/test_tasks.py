@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
+import shapely
 from fastapi.testclient import TestClient
 from PIL import Image
 
+from firegrid import geo
 from tests.api.conftest import login
 
 
@@ -120,24 +123,48 @@ def test_confirm_handle_close_and_photo_checks(client: TestClient, admin: dict[s
     assert closed["status"] == "closed" and closed["events"][-1]["actor"] == f"rev-{task['cell_code'][:9]}"
 
 
-def test_not_my_area_reroutes_and_duplicates_merge(client: TestClient, admin: dict[str, str]) -> None:
+def _nearest_sibling(client: TestClient, admin: dict[str, str], task: dict[str, Any]) -> tuple[str, float]:
+    """The other village of the task's township closest to its incident, and how far it is (m)."""
+    incident = client.get(f"/tasks/{task['id']}", headers=admin).json()["incident"]
+    siblings = client.get(f"/grid/cells/{task['cell_code'][:9]}/children", headers=admin).json()["features"]
+    far = {
+        f["id"]: geo.distance_to_geometry_m(
+            incident["lon"], incident["lat"], shapely.geometry.shape(f["geometry"])
+        )
+        for f in siblings
+        if f["id"] != task["cell_code"]
+    }
+    code = min(far, key=far.__getitem__)
+    return code, far[code]
+
+
+def test_not_my_area_reroutes_nearby_and_duplicates_merge(client: TestClient, admin: dict[str, str]) -> None:
     tasks = client.get("/tasks", headers=admin).json()
     first, second = tasks[3], tasks[4]
     inspector = login(client, f"insp-{first['cell_code']}")
-    other = client.post(
+    far = client.post(
         f"/tasks/{first['id']}/verdict",
         json={"verdict": "rejected", "reason_code": "outside_my_area", "reroute_to": second["cell_code"]},
         headers=inspector,
     )
+    assert far.status_code == 400 and "km" in far.json()["detail"], far.text  # not any cell anywhere
+    near, away_m = _nearest_sibling(client, admin, first)
+    assert away_m <= 3000
+    other = client.post(
+        f"/tasks/{first['id']}/verdict",
+        json={"verdict": "rejected", "reason_code": "outside_my_area", "reroute_to": near},
+        headers=inspector,
+    )
     assert other.status_code == 200, other.text
     moved = other.json()
-    assert moved["status"] == "new" and moved["cell_code"] == second["cell_code"]
-    assert (
-        moved["assignees"] == [f"insp-{second['cell_code']}"]
-        and moved["events"][-1]["action"] == "not_my_area"
-    )
+    assert moved["status"] == "new" and moved["cell_code"] == near
+    assert moved["assignees"] == [f"insp-{near}"] and moved["events"][-1]["action"] == "not_my_area"
     assert client.get(f"/tasks/{first['id']}", headers=inspector).status_code == 404  # no longer theirs
-    new_owner = login(client, f"insp-{second['cell_code']}")
+    reassigned = client.post(f"/tasks/{second['id']}/reassign", json={"cell_code": near}, headers=admin)
+    assert reassigned.status_code == 200, (
+        reassigned.text
+    )  # reviewers above reassign anywhere in their subtree
+    new_owner = login(client, f"insp-{near}")
     dup = client.post(
         f"/tasks/{first['id']}/verdict",
         json={"verdict": "rejected", "reason_code": "duplicate", "duplicate_of": second["id"]},

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from firegrid import geo
 from firegrid.detect.detections import Detections
 from firegrid.services import heat_mask
+from firegrid.services.ownership import Writer
 from firegrid.services.ingest import ingest_detections
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, HeatMaskCandidate, HeatSourceProposal, utcnow
@@ -77,7 +78,7 @@ def test_an_accepted_mask_suppresses_inside_and_a_farm_fire_400_m_away_pages(gri
         assert len(report.candidates) == 1
         candidate = session.get_one(HeatMaskCandidate, report.candidates[0])
         assert candidate.days == 4 and candidate.proposals == 1 and "inspector" in " ".join(candidate.reasons)
-        heat_mask.decide(session, candidate.id, True, "op-140902", utcnow())
+        heat_mask.decide(session, candidate.id, True, Writer("op-140902"), utcnow())
         entry_geometry = shapely.from_wkb(candidate.geom_wkb)
     later = start + timedelta(days=30)
     inside = Detections.from_columns(
@@ -117,9 +118,9 @@ def test_rejecting_an_accepted_candidate_lifts_the_mask(grid_runtime: Runtime) -
     with transaction(rt.sessions) as session:
         report = heat_mask.build(session, heat_mask.history_points(session), MaskParams(), utcnow())
         cid = report.candidates[0]
-        accepted = heat_mask.decide(session, cid, True, "op", utcnow())
+        accepted = heat_mask.decide(session, cid, True, Writer("op"), utcnow())
         entry = accepted.heat_source_id
-        heat_mask.decide(session, cid, False, "op", utcnow())
+        heat_mask.decide(session, cid, False, Writer("op"), utcnow())
         again = heat_mask.build(session, heat_mask.history_points(session), MaskParams(), utcnow())
         assert again.new == 0  # the same group, its decision kept
     with rt.sessions() as session:

@@ -12,12 +12,14 @@ from fastapi.responses import RedirectResponse
 from prometheus_client import CollectorRegistry
 
 from firegrid import __version__
+from firegrid.api.access import At, access
 from firegrid.api.deps import AppState
 from firegrid.api.docs import mount_docs
 from firegrid.api.errors import add_exception_handlers
 from firegrid.api.metrics import HttpMetrics, PipelineCollector
 from firegrid.api.pages import mount_pages
 from firegrid.api.routes import (
+    audit,
     auth,
     cameras,
     exports,
@@ -26,6 +28,7 @@ from firegrid.api.routes import (
     heat_sources,
     incidents,
     ingest,
+    masks,
     notify,
     review,
     scenes,
@@ -37,7 +40,7 @@ from firegrid.api.routes import (
 )
 from firegrid.api.schemas import ERROR_RESPONSES
 from firegrid.config import Settings
-from firegrid.logs import configure, new_request_id, request_id
+from firegrid.logs import configure, install_redaction, new_request_id, request_id
 from firegrid.worker.app import TaskQueue, create_celery
 from firegrid.worker.context import build_runtime
 
@@ -59,6 +62,7 @@ Every list is filtered to the caller's grid subtree.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; resources are created in the lifespan, not at import."""
     settings = settings or Settings()
+    install_redaction()  # also under a host that configured logging itself (tests, uvicorn)
     if not logging.getLogger().handlers:  # a uvicorn worker process started from the factory
         configure(settings.log_level, settings.log_format)
 
@@ -114,7 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         response.headers["X-Request-ID"] = rid
         return response
 
-    @app.get("/", include_in_schema=False)
+    @app.get("/", include_in_schema=False, **access(At.PUBLIC, None))
     def root() -> RedirectResponse:
         return RedirectResponse("/app/")
 
@@ -139,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         review,
         exports,
         ui,
+        masks,
+        audit,
     ):
         app.include_router(module.router)
     return app

@@ -16,6 +16,7 @@ from firegrid import i18n
 from firegrid.auth import credentials
 from firegrid.auth.roles import Permission, Principal
 from firegrid.errors import AuthError, PermissionDeniedError
+from firegrid.services.ownership import Writer
 from firegrid.services.users import principal_for_api_key, principal_for_user
 from firegrid.store.tables import User
 from firegrid.worker.app import TaskQueue
@@ -130,3 +131,9 @@ def request_lang(
 
 
 LangDep = Annotated[str, Depends(request_lang)]
+
+
+def writer_for(state: AppState, session: Session, principal: Principal) -> Writer:
+    """The principal as a registry writer, with the cached active grid."""
+    grid = state.runtime.grids.get(session)
+    return Writer.of(principal, grid.tree if grid is not None else None)

@@ -9,6 +9,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from firegrid.api.access import At, access
 from firegrid.api.pages import WEB
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,6 @@ def mount_docs(app: FastAPI) -> None:
     if not (WEB / "static" / "vendor" / "swagger-ui" / "swagger-ui-bundle.js").is_file():
         log.warning("Swagger UI is not vendored: run `make vendor`; /docs will not draw")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/docs", include_in_schema=False, **access(At.PUBLIC, None))
     def docs() -> HTMLResponse:
         return HTMLResponse(PAGE, headers={"Cache-Control": "no-cache"})

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from firegrid.detect.dust.plume import PlumeConfig
 from firegrid.errors import ConfigError, InputError
+from firegrid.redact import redact_url
 
 Point = tuple[float, float]
 
@@ -67,11 +68,7 @@ class StreamConfig(BaseModel):
 
     def display_url(self) -> str:
         """The URL without any credentials (for logs, errors and the API)."""
-        if self.kind == "file":
-            return self.url
-        parts = urlsplit(self.url)
-        host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-        return urlunsplit((parts.scheme, host, parts.path, "", ""))
+        return self.url if self.kind == "file" else redact_url(self.url)
 
 
 def _fractions(polygon: list[Point]) -> list[Point]:
@@ -181,6 +178,8 @@ class CameraConfig(BaseModel):
         stream.pop("password_env", None)
         stream.pop("password_file", None)
         stream["url"] = self.stream.display_url()
+        if data.get("ptz"):
+            data["ptz"]["goto_url"] = redact_url(data["ptz"]["goto_url"])
         return data
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from firegrid.cli import common
 from firegrid.services import heat_mask
+from firegrid.services.ownership import Writer
 from firegrid.store.db import transaction
 from firegrid.store.tables import HeatMaskCandidate, utcnow
 from firegrid.suppress.heat_mask import MaskParams
@@ -83,5 +84,5 @@ def decide(
     """Accept (detections inside are suppressed from now on) or reject a candidate."""
     s = common.settings()
     with common.runtime(s) as rt, transaction(rt.sessions) as session:
-        row = heat_mask.decide(session, candidate, accept, by, utcnow())
+        row = heat_mask.decide(session, candidate, accept, Writer(by), utcnow())
         typer.echo(json.dumps({"id": row.id, "status": row.status, "heat_source_id": row.heat_source_id}))

@@ -96,7 +96,9 @@ def create_event(
         else:
             lon, lat, uncertainty, method = ground.lon, ground.lat, ground.uncertainty_m, ground.method
         class_name = sighting.class_name
+        owner = session.scalar(select(CameraRow.owner_path).where(CameraRow.id == camera.id)) or ""
         event = CameraEvent(
+            owner_path=owner,  # the camera's area (the fire itself is routed by its location)
             camera_id=camera.id,
             preset=preset.name,
             class_name=class_name,

@@ -16,6 +16,7 @@ import shapely
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from firegrid.auth.roles import Principal
 from firegrid.cameras import temporal
 from firegrid.cameras.config import CameraConfig, Preset, load_cameras_file
 from firegrid.cameras.streams import Frame, StreamError, frame_problem, grab, small_grey
@@ -24,9 +25,12 @@ from firegrid.detect.dust.haze import HazeModel
 from firegrid.detect.objects.boxes import Boxes
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.errors import FiregridError, InputError, NotFoundError, SourceUnavailableError
+from firegrid.grid.ownership import point_owner
 from firegrid.netguard import CAMERA_SCHEMES, WEB_SCHEMES, OutboundGuard
 from firegrid.services.camera_dust import DustModels, watch_frame
 from firegrid.services.camera_events import EventContext, Sighting, create_event
+from firegrid.services.ownership import Writer
+from firegrid.services.ownership import record as audit
 from firegrid.services.scenes import check_scene_path
 from firegrid.store.db import transaction
 from firegrid.store.tables import CameraRow, utcnow
@@ -80,24 +84,33 @@ class PatrolReport:
 # --- registry and health -------------------------------------------------------------------
 
 
-def upsert_camera(session: Session, config: CameraConfig) -> CameraRow:
-    """Create or replace a camera's definition (health and state are kept)."""
+def upsert_camera(session: Session, config: CameraConfig, writer: Writer | None = None) -> CameraRow:
+    """Create or replace a camera's definition (health and state are kept), owned by the cell it
+    stands in, inside the writer's area (audited)."""
+    writer = (writer or Writer()).with_tree(session)
+    owner = point_owner(writer.tree, config.lon, config.lat) if writer.tree is not None else ""
     row = session.get(CameraRow, config.id)
+    writer.admit(row.owner_path if row else None, owner, f"摄像头 {config.id} / camera {config.id}")
     if row is None:
         row = CameraRow(id=config.id, config=config.model_dump(mode="json"), enabled=config.enabled)
         session.add(row)
     else:
         row.config, row.enabled, row.updated_at = config.model_dump(mode="json"), config.enabled, utcnow()
+    row.owner_path = owner
     session.flush()
+    audit(session, writer.actor, "camera", row.id, "upsert", owner, enabled=row.enabled)
     return row
 
 
-def import_cameras(session: Session, path: Path, guard: OutboundGuard) -> list[str]:
+def import_cameras(
+    session: Session, path: Path, guard: OutboundGuard, writer: Writer | None = None
+) -> list[str]:
     """Upsert every camera of a YAML/JSON registry file (URLs checked by the SSRF guard)."""
     cameras = load_cameras_file(path)
     for camera in cameras:
         check_camera_urls(camera, guard)
-    return [upsert_camera(session, c).id for c in cameras]
+    writer = (writer or Writer()).with_tree(session)
+    return [upsert_camera(session, c, writer).id for c in cameras]
 
 
 def check_camera_urls(config: CameraConfig, guard: OutboundGuard) -> None:
@@ -122,20 +135,26 @@ def check_api_camera(config: CameraConfig, guard: OutboundGuard, roots: list[Pat
         check_scene_path(stream.password_file, roots)
 
 
-def camera_row(session: Session, camera_id: str) -> CameraRow:
-    """A camera or ``NotFoundError``."""
+def camera_row(session: Session, camera_id: str, principal: Principal | None = None) -> CameraRow:
+    """A camera (of the principal's subtree, when given) or ``NotFoundError``."""
     row = session.get(CameraRow, camera_id)
-    if row is None:
+    if row is None or (principal is not None and not principal.sees(row.owner_path)):
         raise NotFoundError(f"no camera {camera_id!r}")
     return row
 
 
-def describe_camera(row: CameraRow) -> dict[str, Any]:
-    """Definition without credential references, and health."""
+def describe_camera(row: CameraRow, urls: bool = True) -> dict[str, Any]:
+    """Definition without credential references (URLs redacted, or left out when ``urls`` is
+    False: for roles that do not run cameras), and health."""
+    config = CameraConfig.model_validate(row.config).public()
+    if not urls:
+        config["stream"] = {k: v for k, v in config["stream"].items() if k not in ("url", "username")}  # type: ignore[attr-defined]
+        config.pop("ptz", None)
     return {
         "id": row.id,
         "enabled": row.enabled,
-        "config": CameraConfig.model_validate(row.config).public(),
+        "owner": row.owner_path.rsplit("/", 1)[-1],
+        "config": config,
         "health": {
             "online": row.online,
             "last_frame_at": row.last_frame_at,

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from firegrid.detect.detections import Detections
 from firegrid.errors import InputError, NotFoundError
 from firegrid.firepoints import read_fire_points
-from firegrid.services.heat_sources import upsert_heat_sources
+from firegrid.services.heat_sources import add_heat_source
+from firegrid.services.ownership import Writer, active_tree, locate, record
 from firegrid.store.tables import DetectionRow, HeatMaskCandidate, HeatSourceProposal, HeatSourceRow
 from firegrid.suppress.heat_mask import HeatPoints, MaskParams, find_candidates
 from firegrid.suppress.heat_sources import HeatSource
@@ -96,6 +97,7 @@ def build(session: Session, points: HeatPoints, params: MaskParams, now: datetim
         for p in session.scalars(select(HeatSourceProposal).where(HeatSourceProposal.status != "declined"))
     ]
     report = BuildReport(points=len(points.lon))
+    tree = active_tree(session)
     for found in find_candidates(points, params, proposals):
         row = session.scalar(select(HeatMaskCandidate).where(HeatMaskCandidate.key == found.key))
         if row is None:
@@ -104,6 +106,7 @@ def build(session: Session, points: HeatPoints, params: MaskParams, now: datetim
             report.new += 1
         lon, lat = found.centre
         row.geom_wkb, row.lon, row.lat = shapely.to_wkb(found.geometry), lon, lat
+        row.owner_path = locate(tree, found.geometry)
         row.detections, row.days, row.night_overpasses = found.detections, found.days, found.night_overpasses
         row.outside_harvest_days, row.proposals, row.score = (
             found.outside_harvest_days,
@@ -121,12 +124,15 @@ def build(session: Session, points: HeatPoints, params: MaskParams, now: datetim
     return report
 
 
-def decide(session: Session, candidate_id: int, accept: bool, actor: str, now: datetime) -> HeatMaskCandidate:
-    """Accept (the cells become a registry entry) or reject a candidate."""
+def decide(
+    session: Session, candidate_id: int, accept: bool, writer: Writer, now: datetime
+) -> HeatMaskCandidate:
+    """Accept (the cells become a registry entry, which must lie in the writer's area) or reject a
+    candidate of the writer's subtree (audited)."""
     row = session.get(HeatMaskCandidate, candidate_id)
-    if row is None:
-        raise NotFoundError(f"no heat-mask candidate {candidate_id}")
-    row.status, row.decided_by, row.decided_at = ("accepted" if accept else "rejected"), actor, now
+    if row is None or (writer.principal is not None and not writer.principal.sees(row.owner_path)):
+        raise NotFoundError(f"没有持续热源候选 {candidate_id} / no heat-mask candidate {candidate_id}")
+    row.status, row.decided_by, row.decided_at = ("accepted" if accept else "rejected"), writer.actor, now
     if accept:
         source = HeatSource(
             name=f"持续热源 {row.lat:.3f}N {row.lon:.3f}E ({row.days} 天)",
@@ -137,16 +143,12 @@ def decide(session: Session, candidate_id: int, accept: bool, actor: str, now: d
             radius_m=None,
             external_id=row.key,
         )
-        upsert_heat_sources(session, [source], REGISTRY)
-        entry = session.scalars(
-            select(HeatSourceRow).where(
-                HeatSourceRow.registry_name == REGISTRY, HeatSourceRow.external_id == row.key
-            )
-        ).one()
-        entry.is_active = True
-        row.heat_source_id = entry.id
+        row.heat_source_id = add_heat_source(session, source, REGISTRY, writer, None).id
     elif row.heat_source_id is not None:
         old = session.get(HeatSourceRow, row.heat_source_id)
-        if old is not None:
+        if old is not None and old.is_active:
+            writer.admit(old.owner_path, old.owner_path, f"热源 {old.id} / heat source {old.id}")
             old.is_active = False
+            record(session, writer.actor, "heat_source", old.id, "deactivate", old.owner_path, mask=row.key)
+    record(session, writer.actor, "heat_mask", row.id, row.status, row.owner_path, key=row.key)
     return row

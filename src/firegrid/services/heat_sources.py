@@ -1,4 +1,6 @@
-"""The heat-source registry in the database: import (upsert) and the suppression index."""
+"""The heat-source registry in the database: import (upsert), deactivate, proposals, the suppression
+index. Every entry belongs to the deepest cell covering its whole footprint; a principal may only
+write entries inside their subtree, no larger than the bounded radius, and each change is audited."""
 
 from __future__ import annotations
 
@@ -10,12 +12,16 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firegrid.errors import ConflictError, NotFoundError, RowError
+from firegrid.auth.roles import Principal
+from firegrid.errors import ConflictError, FiregridError, InputError, NotFoundError, RowError
+from firegrid.grid.ownership import max_extent_m
+from firegrid.services.ownership import Writer, locate, record, visible
 from firegrid.store.tables import HeatSourceProposal, HeatSourceRow
 from firegrid.suppress.heat_sources import HeatSource, from_point, read_heat_sources
 from firegrid.suppress.matching import SuppressionIndex
 
 PROPOSALS_REGISTRY = "inspector-proposals"
+KIND = "heat_source"
 
 
 @dataclass(frozen=True)
@@ -28,23 +34,69 @@ class HeatSourceImport:
 
 
 def import_heat_sources(
-    session: Session, path: Path, *, registry: str | None = None, default_radius_m: float = 1000.0
+    session: Session,
+    path: Path,
+    *,
+    registry: str | None = None,
+    default_radius_m: float = 1000.0,
+    writer: Writer | None = None,
+    max_radius_m: float | None = None,
 ) -> HeatSourceImport:
-    """Add or update the sources of a file; entries are keyed by (registry, external id)."""
+    """Add or update the sources of a file; entries are keyed by (registry, external id). Entries the
+    writer may not make are listed as errors, the others imported."""
     sources, errors = read_heat_sources(path, default_radius_m)
-    return upsert_heat_sources(session, sources, registry or path.stem, errors)
+    return upsert_heat_sources(session, sources, registry or path.stem, errors, writer, max_radius_m)
+
+
+def _extent_m(source: HeatSource) -> float:
+    return source.radius_m if source.radius_m is not None else max_extent_m(source.geometry)
+
+
+def _refusal(
+    writer: Writer, row: HeatSourceRow | None, owner: str, source: HeatSource, max_radius_m: float | None
+) -> FiregridError | None:
+    what = f"热源 {source.external_id} / heat source {source.external_id}"
+    refused = writer.refusal(row.owner_path if row is not None else None, owner, what)
+    if refused is None and max_radius_m and not writer.unrestricted and _extent_m(source) > max_radius_m:
+        refused = InputError(
+            f"{what}: 半径 {_extent_m(source):.0f} m 超过上限 {max_radius_m:.0f} m"
+            f" / radius {_extent_m(source):.0f} m is above the limit of {max_radius_m:.0f} m"
+        )
+    return refused
 
 
 def upsert_heat_sources(
-    session: Session, sources: list[HeatSource], registry: str, errors: list[RowError] | None = None
+    session: Session,
+    sources: list[HeatSource],
+    registry: str,
+    errors: list[RowError] | None = None,
+    writer: Writer | None = None,
+    max_radius_m: float | None = None,
 ) -> HeatSourceImport:
-    """Insert new sources and update known ones of ``registry``."""
+    """Insert new sources and update known ones of ``registry`` (audited); what the writer may not
+    write is reported in ``errors``."""
+    rows, refused = _upsert(session, sources, registry, writer or Writer(), max_radius_m)
+    new = sum(action == "create" for _, action in rows)
+    problems = list(errors or []) + [RowError(None, str(exc)) for exc in refused]
+    return HeatSourceImport(new, len(rows) - new, problems)
+
+
+def _upsert(
+    session: Session, sources: list[HeatSource], registry: str, writer: Writer, max_radius_m: float | None
+) -> tuple[list[tuple[HeatSourceRow, str]], list[FiregridError]]:
+    writer = writer.with_tree(session)
     existing = {
         row.external_id: row
         for row in session.scalars(select(HeatSourceRow).where(HeatSourceRow.registry_name == registry))
     }
-    new = updated = 0
+    refusals, changed = [], []
     for source in sources:
+        row = existing.get(source.external_id)
+        owner = locate(writer.tree, source.geometry)
+        refused = _refusal(writer, row, owner, source, max_radius_m)
+        if refused is not None:
+            refusals.append(refused)
+            continue
         values = {
             "name": source.name,
             "kind": source.kind,
@@ -53,19 +105,52 @@ def upsert_heat_sources(
             "radius_m": source.radius_m,
             "geom_wkb": shapely.to_wkb(source.geometry),
             "is_active": True,
+            "owner_path": owner,
         }
-        row = existing.get(source.external_id)
         if row is None:
             row = HeatSourceRow(registry_name=registry, external_id=source.external_id, **values)
             session.add(row)
             existing[source.external_id] = row
-            new += 1
+            changed.append((row, "create"))
         else:
             for key, value in values.items():
                 setattr(row, key, value)
-            updated += 1
+            changed.append((row, "update"))
     session.flush()
-    return HeatSourceImport(new, updated, errors or [])
+    for row, action in changed:
+        record(session, writer.actor, KIND, row.id, action, row.owner_path, **_detail(row))
+    return changed, refusals
+
+
+def _detail(row: HeatSourceRow) -> dict[str, object]:
+    return {
+        "registry": row.registry_name,
+        "external_id": row.external_id,
+        "name": row.name,
+        "kind": row.kind,
+        "lon": row.lon,
+        "lat": row.lat,
+        "radius_m": row.radius_m,
+        "active": row.is_active,
+    }
+
+
+def add_heat_source(
+    session: Session, source: HeatSource, registry: str, writer: Writer, max_radius_m: float | None
+) -> HeatSourceRow:
+    """One entry, or the reason it may not be made raised (403 outside the area, 400 too large)."""
+    rows, refused = _upsert(session, [source], registry, writer, max_radius_m)
+    if refused:
+        raise refused[0]
+    return rows[0][0]
+
+
+def deactivate(session: Session, principal: Principal, source_id: int, actor: str | None = None) -> None:
+    """Stop suppressing with an entry of the caller's subtree (kept for the audit)."""
+    row: HeatSourceRow = visible(principal, session.get(HeatSourceRow, source_id), f"热源 {source_id}")
+    if row.is_active:
+        row.is_active = False
+        record(session, actor or principal.name, KIND, row.id, "deactivate", row.owner_path, **_detail(row))
 
 
 def suppression_index(session: Session) -> tuple[SuppressionIndex, dict[int, str]]:
@@ -80,17 +165,24 @@ def suppression_index(session: Session) -> tuple[SuppressionIndex, dict[int, str
 
 
 def decide_proposal(
-    session: Session, proposal_id: int, accept: bool, actor: str, radius_m: float, now: datetime
+    session: Session,
+    proposal_id: int,
+    accept: bool,
+    writer: Writer,
+    radius_m: float,
+    now: datetime,
+    max_radius_m: float | None = None,
 ) -> HeatSourceProposal:
-    """Accept (a registry entry around the point) or decline an inspector's heat-source proposal."""
+    """Accept (a registry entry around the point, inside the writer's area) or decline an
+    inspector's heat-source proposal of the writer's subtree (audited)."""
     proposal = session.get(HeatSourceProposal, proposal_id)
-    if proposal is None:
-        raise NotFoundError(f"no heat-source proposal {proposal_id}")
+    if proposal is None or (writer.principal is not None and not writer.principal.sees(proposal.owner_path)):
+        raise NotFoundError(f"没有热源建议 {proposal_id} / no heat-source proposal {proposal_id}")
     if proposal.status != "proposed":
         raise ConflictError(f"proposal {proposal_id} was already {proposal.status}")
     proposal.status, proposal.decided_by, proposal.decided_at = (
         ("accepted" if accept else "declined"),
-        actor,
+        writer.actor,
         now,
     )
     if accept:
@@ -102,12 +194,17 @@ def decide_proposal(
             radius_m,
             f"proposal-{proposal.id}",
         )
-        upsert_heat_sources(session, [source], PROPOSALS_REGISTRY)
-        row = session.scalars(
-            select(HeatSourceRow).where(
-                HeatSourceRow.registry_name == PROPOSALS_REGISTRY,
-                HeatSourceRow.external_id == source.external_id,
-            )
-        ).one()
-        proposal.heat_source_id = row.id
+        proposal.heat_source_id = add_heat_source(
+            session, source, PROPOSALS_REGISTRY, writer, max_radius_m
+        ).id
+    record(
+        session,
+        writer.actor,
+        "proposal",
+        proposal.id,
+        proposal.status,
+        proposal.owner_path,
+        heat_source_id=proposal.heat_source_id,
+        radius_m=radius_m if accept else None,
+    )
     return proposal

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from firegrid import geo, i18n
 from firegrid.errors import ConflictError, InputError, NotFoundError
 from firegrid.services.incident_state import location_rank, opened_by, refresh, revise
-from firegrid.store.tables import DetectionRow, IncidentChange, IncidentRow, TaskEvent, TaskRow, utcnow
-from firegrid.workflow import TaskAction
+from firegrid.services.tasks import transition
+from firegrid.store.tables import DetectionRow, IncidentChange, IncidentRow, TaskRow, utcnow
+from firegrid.workflow import TaskAction, TaskStatus
 
 PRECISE_RANK = 2  # inspector GPS, drone, triangulated camera
 
@@ -174,15 +175,6 @@ def undo_change(session: Session, change_id: int, actor: str, now: datetime | No
 
 
 def _task_event(session: Session, task: TaskRow, status: str, actor: str, action: str, reason: str) -> None:
-    """Audit a task change made by an incident merge/split (outside the inspector's steps)."""
-    session.add(
-        TaskEvent(
-            task_id=task.id,
-            actor=actor,
-            action=action,
-            from_status=task.status,
-            to_status=status,
-            reason=reason,
-        )
-    )
-    task.status, task.updated_at = status, utcnow()
+    """A task change made by an incident merge/split (outside the inspector's steps), audited and
+    compare-and-set like every other transition."""
+    transition(session, task, TaskStatus(status), actor, action, reason, checked=False, stamp=False)

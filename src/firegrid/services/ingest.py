@@ -34,6 +34,7 @@ from firegrid.landuse import LandUse
 from firegrid.services import incidents as incident_service
 from firegrid.services.grid import ActiveGrid, GridCache
 from firegrid.services.heat_sources import suppression_index
+from firegrid.services.ownership import job_owner
 from firegrid.services.place_names import disagreements
 from firegrid.services.site_lookup import detection_shapes, site_index
 from firegrid.services.tasks import create_tasks, task_updated
@@ -94,10 +95,17 @@ class IngestContext:
 
 
 def create_job(
-    session: Session, path: Path, *, filename: str | None = None, sha256: str, submitted_by: str | None = None
+    session: Session,
+    path: Path,
+    *,
+    filename: str | None = None,
+    sha256: str,
+    submitted_by: str | None = None,
+    owner_path: str | None = None,
 ) -> IngestJob:
-    """Record a file to ingest."""
+    """Record a file to ingest (owned by ``owner_path``; by default its source's owner)."""
     job = IngestJob(
+        owner_path=job_owner(session, submitted_by) if owner_path is None else owner_path,
         filename=filename or path.name,
         path=str(path),
         sha256=sha256,

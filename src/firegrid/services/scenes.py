@@ -23,6 +23,7 @@ from firegrid.imagery.scene import Scene
 from firegrid.imagery.sentinelhub import Acquisition, SentinelHubSource
 from firegrid.imagery.windows import SceneReader, plan_windows
 from firegrid.services.ingest import IngestContext, ingest_detections
+from firegrid.services.ownership import job_owner
 from firegrid.store.db import transaction
 from firegrid.store.tables import SceneJob, SceneWindow, utcnow
 
@@ -57,9 +58,11 @@ def create_scene_job(
     detector: str | None = None,
     request: dict[str, Any] | None = None,
     submitted_by: str | None = None,
+    owner_path: str | None = None,
 ) -> SceneJob:
-    """Record a scene to scan."""
+    """Record a scene to scan (owned by ``owner_path``; by default its source's owner)."""
     job = SceneJob(
+        owner_path=job_owner(session, submitted_by) if owner_path is None else owner_path,
         source=source,
         sensor=sensor,
         detector=detector,

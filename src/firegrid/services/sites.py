@@ -12,9 +12,12 @@ import shapely
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from firegrid.auth.roles import Principal
 from firegrid.detect.detections import Detections
-from firegrid.errors import NotFoundError, RowError
+from firegrid.errors import NotFoundError, PermissionDeniedError, RowError
 from firegrid.services.ingest import IngestContext, ingest_detections
+from firegrid.services.ownership import Writer, locate, owned_by
+from firegrid.services.ownership import record as audit
 from firegrid.sites.compliance import CameraFact, ComplianceRule, SiteCompliance, SiteFacts, check
 from firegrid.sites.registry import SiteRecord, read_sites
 from firegrid.store.db import transaction
@@ -42,9 +45,19 @@ class SiteImport:
     errors: list[RowError]
 
 
-def upsert_site(session: Session, record: SiteRecord) -> tuple[SiteRow, bool]:
-    """Create or update a site (and its monitors); returns (row, created)."""
+def upsert_site(session: Session, record: SiteRecord, writer: Writer | None = None) -> tuple[SiteRow, bool]:
+    """Create or update a site (and its monitors) inside the writer's area, audited; returns
+    (row, created). A site owned by another area, or one that would lie outside the writer's area,
+    is refused (403)."""
+    writer = (writer or Writer()).with_tree(session)
     geometry = record.geometry()
+    owner = locate(writer.tree, geometry)
+    row = session.get(SiteRow, record.id)
+    writer.admit(row.owner_path if row else None, owner, f"工地 {record.id} / site {record.id}")
+    for monitor in record.monitors:  # a monitor of another site moves only within the writer's area
+        taken = session.scalar(select(SiteRow).join(SiteMonitor).where(SiteMonitor.mn == monitor.mn))
+        if taken is not None and taken.id != record.id:
+            writer.admit(taken.owner_path, owner, f"监测仪 {monitor.mn} / monitor {monitor.mn}")
     inside = geometry.representative_point()
     minx, miny, maxx, maxy = geometry.bounds
     values: dict[str, Any] = {
@@ -71,8 +84,8 @@ def upsert_site(session: Session, record: SiteRecord) -> tuple[SiteRow, bool]:
         "max_lat": maxy,
         "camera_ids": record.cameras,
         "updated_at": utcnow(),
+        "owner_path": owner,
     }
-    row = session.get(SiteRow, record.id)
     created = row is None
     if row is None:
         row = SiteRow(id=record.id, **values)
@@ -82,6 +95,8 @@ def upsert_site(session: Session, record: SiteRecord) -> tuple[SiteRow, bool]:
             setattr(row, key, value)
     session.flush()
     _set_monitors(session, row.id, record)
+    action = "create" if created else "update"
+    audit(session, writer.actor, "site", row.id, action, owner, name=row.name, area_m2=row.area_geodesic_m2)
     return row, created
 
 
@@ -100,20 +115,27 @@ def _set_monitors(session: Session, site_id: str, record: SiteRecord) -> None:
     session.flush()
 
 
-def import_sites(session: Session, path: Path) -> SiteImport:
-    """Upsert every valid site of a file; bad features are reported, not imported."""
+def import_sites(session: Session, path: Path, writer: Writer | None = None) -> SiteImport:
+    """Upsert every valid site of a file; bad features, and sites the writer may not write, are
+    reported, not imported."""
     records, errors = read_sites(path)
-    new = 0
+    writer = (writer or Writer()).with_tree(session)
+    new = updated = 0
     for record in records:
-        _, created = upsert_site(session, record)
+        try:
+            _, created = upsert_site(session, record, writer)
+        except PermissionDeniedError as exc:
+            errors.append(RowError(None, str(exc)))
+            continue
         new += created
-    return SiteImport(new, len(records) - new, errors)
+        updated += not created
+    return SiteImport(new, updated, errors)
 
 
-def site_row(session: Session, site_id: str) -> SiteRow:
-    """A site or ``NotFoundError``."""
+def site_row(session: Session, site_id: str, principal: Principal | None = None) -> SiteRow:
+    """A site (of the principal's subtree, when given) or ``NotFoundError``."""
     row = session.get(SiteRow, site_id)
-    if row is None:
+    if row is None or (principal is not None and not principal.sees(row.owner_path)):
         raise NotFoundError(f"no site {site_id!r}")
     return row
 
@@ -155,10 +177,14 @@ def describe_site(session: Session, row: SiteRow) -> dict[str, Any]:
     }
 
 
-def record_reading(session: Session, mn: str, at: datetime, pm10: float | None) -> SiteMonitor:
-    """A monitor reported (HJ 212 relay, or any client): keep the time and PM10 value."""
+def record_reading(
+    session: Session, mn: str, at: datetime, pm10: float | None, principal: Principal | None = None
+) -> SiteMonitor:
+    """A monitor reported (HJ 212 relay, or any client): keep the time and PM10 value (a monitor
+    of a site in the principal's subtree, when given)."""
     monitor = session.scalar(select(SiteMonitor).where(SiteMonitor.mn == mn))
-    if monitor is None:
+    site = session.get(SiteRow, monitor.site_id) if monitor is not None else None
+    if monitor is None or (principal is not None and (site is None or not principal.sees(site.owner_path))):
         raise NotFoundError(f"no PM10 monitor {mn!r}")
     if monitor.last_reading_at is None or at >= monitor.last_reading_at:
         monitor.last_reading_at, monitor.last_pm10 = at, pm10
@@ -188,12 +214,14 @@ def site_facts(session: Session, site: SiteRow) -> SiteFacts:
     return SiteFacts(site.id, site.area_geodesic_m2, site.status, cameras, monitors)
 
 
-def compliance_report(session: Session, rule: ComplianceRule, now: datetime) -> list[SiteCompliance]:
-    """Every site's requirement and violations, sorted by site id."""
-    return [
-        check(site_facts(session, s), rule, now)
-        for s in session.scalars(select(SiteRow).order_by(SiteRow.id))
-    ]
+def compliance_report(
+    session: Session, rule: ComplianceRule, now: datetime, principal: Principal | None = None
+) -> list[SiteCompliance]:
+    """Every site's (of the principal's subtree, when given) requirement and violations, by site id."""
+    query = select(SiteRow).order_by(SiteRow.id)
+    if principal is not None:
+        query = query.where(owned_by(SiteRow.owner_path, principal))
+    return [check(site_facts(session, s), rule, now) for s in session.scalars(query)]
 
 
 @dataclass

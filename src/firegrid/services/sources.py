@@ -19,10 +19,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from firegrid import i18n
-from firegrid.auth.roles import Role
+from firegrid.auth.roles import Principal, Role
 from firegrid.config import Settings
 from firegrid.errors import FiregridError, InputError, NotFoundError
+from firegrid.redact import redact
 from firegrid.services.notifications import Audience, notify
+from firegrid.services.ownership import Writer, home_path, readable
+from firegrid.services.ownership import record as audit
 from firegrid.services.pulls import Config, RunReport, SourceContext, missing_credentials, run_source
 from firegrid.sources import schedule
 from firegrid.sources.models import (
@@ -37,12 +40,20 @@ log = logging.getLogger(__name__)
 # --- configuration -------------------------------------------------------------------------
 
 
-def upsert_source(session: Session, config: Config) -> SourceRow:
-    """Create or replace a source's definition (its health record is kept)."""
+def upsert_source(session: Session, config: Config, writer: Writer | None = None) -> SourceRow:
+    """Create or replace a source's definition (its health record is kept). A new source belongs to
+    its writer's first cell (the deployment for the system and admins); another area's source is
+    refused (403). Audited."""
+    writer = writer or Writer()
     row = session.scalars(select(SourceRow).where(SourceRow.name == config.name)).first()
+    owner = row.owner_path if row is not None else home_path(writer.principal) if writer.principal else ""
+    writer.admit(row.owner_path if row else None, owner, f"数据源 {config.name} / source {config.name}")
     data = config.model_dump(mode="json")
+    audit(session, writer.actor, "source", config.name, "upsert", owner, source_kind=config.kind)
     if row is None:
-        row = SourceRow(name=config.name, kind=config.kind, config=data, enabled=config.enabled)
+        row = SourceRow(
+            name=config.name, kind=config.kind, config=data, enabled=config.enabled, owner_path=owner
+        )
         session.add(row)
     else:
         row.kind, row.config, row.enabled, row.updated_at = config.kind, data, config.enabled, utcnow()
@@ -51,10 +62,11 @@ def upsert_source(session: Session, config: Config) -> SourceRow:
     return row
 
 
-def source_row(session: Session, name: str) -> SourceRow:
-    """A source by name, or ``NotFoundError``."""
+def source_row(session: Session, name: str, principal: Principal | None = None) -> SourceRow:
+    """A source by name (one the principal may read, when given: theirs, or a shared feed above
+    their area), or ``NotFoundError``."""
     row = session.scalars(select(SourceRow).where(SourceRow.name == name)).first()
-    if row is None:
+    if row is None or (principal is not None and not readable(principal, row.owner_path)):
         raise NotFoundError(f"no source {name!r}")
     return row
 
@@ -98,8 +110,8 @@ def describe(row: SourceRow, settings: Settings, now: datetime) -> dict[str, Any
         "kind": row.kind,
         "enabled": row.enabled,
         "state": current.value,
-        "problem": missing_credentials(config, settings) or row.last_error,
-        "config": row.config,
+        "problem": redact(missing_credentials(config, settings) or row.last_error),
+        "config": redact(row.config),
         "last_attempt_at": row.last_attempt_at,
         "last_success_at": row.last_success_at,
         "last_new_data_at": row.last_new_data_at,

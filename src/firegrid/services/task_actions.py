@@ -14,6 +14,7 @@ from firegrid.auth.roles import Permission, Principal
 from firegrid.config import PipelineConfig
 from firegrid.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from firegrid.grid.cells import GridTree
+from firegrid.grid.ownership import distance_to_cell_m
 from firegrid.services.incident_changes import merge_incidents
 from firegrid.services.incident_state import revise
 from firegrid.services.incidents import add_inspector_fix
@@ -116,8 +117,11 @@ def give_verdict(
     channels: tuple[str, ...] = ("log",),
     needs_photo: bool = False,
     now: datetime | None = None,
+    *,
+    reroute_max_m: float = 3000.0,
 ) -> TaskRow:
-    """Confirm or reject; administrative rejections re-route or merge the task instead."""
+    """Confirm or reject; administrative rejections re-route (to a cell within ``reroute_max_m`` of
+    the incident, for callers who cannot reassign) or merge the task instead."""
     task = _field_task(session, principal, task_id)
     if verdict.confirmed:
         transition_check = TaskStatus.CONFIRMED
@@ -133,7 +137,8 @@ def give_verdict(
         )
     text = None if verdict.confirmed else f"{verdict.reason_code}: {verdict.reason_text or ''}".strip(": ")
     if reason is RejectReason.OUTSIDE_MY_AREA:
-        return _reroute(session, principal, task, verdict, text, where, tree, config, channels)
+        route = _Route(tree, config, channels, reroute_max_m)
+        return _reroute(session, principal, task, verdict, text, where, route)
     if reason is RejectReason.DUPLICATE:
         if verdict.duplicate_of is None:
             raise InputError(
@@ -172,6 +177,7 @@ def give_verdict(
                 lat=where.lat if where.lat is not None else incident.lat,
                 proposed_by=principal.name,
                 reason=verdict.reason_text,
+                owner_path=task.cell_path,
             )
         )
     return task
@@ -183,6 +189,14 @@ def _has_photo(session: Session, task_id: int) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class _Route:
+    tree: GridTree
+    config: PipelineConfig
+    channels: tuple[str, ...]
+    reroute_max_m: float
+
+
 def _reroute(
     session: Session,
     principal: Principal,
@@ -190,14 +204,25 @@ def _reroute(
     verdict: VerdictIn,
     text: str | None,
     where: Where,
-    tree: GridTree,
-    config: PipelineConfig,
-    channels: tuple[str, ...],
+    route: _Route,
 ) -> TaskRow:
-    """'Not my area': to the cell the inspector names, else up to the parent for the township."""
+    """'Not my area': to the cell the inspector names, else up to the parent for the township.
+
+    Someone who cannot reassign (an inspector) may only send it to a cell near the incident (within
+    ``reroute_max_m``); reviewers reassign anywhere in their subtree (:func:`reassign`)."""
+    tree, reroute_max_m = route.tree, route.reroute_max_m
     target = verdict.reroute_to or tree[task.cell_code].parent_code
     if target is None or target not in tree:
         raise InputError(f"cannot re-route task {task.id}: unknown cell {target!r}")
+    if not principal.can(Permission.REVIEW_TASKS):
+        incident = session.get_one(IncidentRow, task.incident_id)
+        away = distance_to_cell_m(tree, target, incident.lon, incident.lat)
+        if away > reroute_max_m:
+            raise InputError(
+                f"网格 {target} 距事件 {away / 1000:.1f} km, 只能转给事件附近 {reroute_max_m / 1000:.1f} km"
+                f" 以内的网格 / cell {target} is {away / 1000:.1f} km from the incident; an 'outside my"
+                f" area' re-route may only go to a cell within {reroute_max_m / 1000:.1f} km of it"
+            )
     transition(
         session,
         task,
@@ -209,7 +234,7 @@ def _reroute(
         where.lat,
         checked=False,
     )
-    return _assign(session, task, target, principal.name, tree, config, channels)
+    return _assign(session, task, target, principal.name, tree, route.config, route.channels)
 
 
 def handle(

@@ -7,13 +7,14 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from firegrid import i18n
 from firegrid.auth.roles import Principal, Role
 from firegrid.config import PipelineConfig
-from firegrid.errors import NotFoundError
+from firegrid.errors import ConflictError, NotFoundError
 from firegrid.grid.cells import GridTree
 from firegrid.localtime import format_time
 from firegrid.services.notifications import Audience, Directory, notify
@@ -27,7 +28,7 @@ from firegrid.store.tables import (
     UserCell,
     utcnow,
 )
-from firegrid.workflow import TaskAction, TaskStatus, check_transition
+from firegrid.workflow import TaskAction, TaskStatus, changed_meanwhile, check_transition
 
 FIELD_ROLES = (Role.INSPECTOR.value, Role.CHIEF.value)
 
@@ -223,12 +224,30 @@ def transition(
     lat: float | None = None,
     *,
     checked: bool = True,
+    stamp: bool = True,
     now: datetime | None = None,
 ) -> TaskRow:
-    """Move a task (checked against the state machine unless ``checked=False``) and audit it."""
+    """Move a task (checked against the state machine unless ``checked=False``) and audit it.
+
+    The move is a compare-and-set on (status, version) as the caller read them: of requests racing
+    for one task exactly one wins; the others get ``ConflictError`` naming the state it is in now,
+    and write no audit event.
+    """
     if checked:
         check_transition(task.status, target)
     now = now or utcnow()
+    values: dict[str, Any] = {"status": target.value, "version": task.version + 1, "updated_at": now}
+    if stamp and target in STAMPS:
+        values[STAMPS[target]] = now
+    won = session.execute(
+        update(TaskRow)
+        .where(TaskRow.id == task.id, TaskRow.status == task.status, TaskRow.version == task.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not won.rowcount:  # type: ignore[attr-defined]
+        session.refresh(task)
+        raise changed_meanwhile(task.id, task.status)
     session.add(
         TaskEvent(
             task_id=task.id,
@@ -242,10 +261,8 @@ def transition(
             lat=lat,
         )
     )
-    task.status = target.value
-    task.updated_at = now
-    if target in STAMPS:
-        setattr(task, STAMPS[target], now)
+    for key, value in values.items():
+        set_committed_value(task, key, value)
     return task
 
 
@@ -253,7 +270,10 @@ def mark_dispatched(session: Session, task_id: int) -> None:
     """A notification reached the inspector: new -> dispatched (no-op otherwise)."""
     task = session.get(TaskRow, task_id)
     if task is not None and task.status == TaskStatus.NEW.value:
-        transition(session, task, TaskStatus.DISPATCHED, "firegrid", TaskAction.DISPATCH)
+        try:
+            transition(session, task, TaskStatus.DISPATCHED, "firegrid", TaskAction.DISPATCH)
+        except ConflictError:  # acknowledged meanwhile: nothing to mark
+            return
 
 
 def task_updated(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
+from firegrid.api.access import At, access
 from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
 from firegrid.api.schemas import Me, Token
 from firegrid.auth import credentials
@@ -19,7 +20,7 @@ from firegrid.services.users import authenticate, user_cells
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token")
+@router.post("/token", **access(At.PUBLIC, None, reads=("users",)))
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
@@ -42,7 +43,7 @@ def login(
     return Token(access_token=token, expires_in=int(ttl.total_seconds()))
 
 
-@router.get("/me")
+@router.get("/me", **access(At.CALLER, reads=("users",)))
 def me(principal: PrincipalDep, session: SessionDep) -> Me:
     """The caller's name, role and cells."""
     cells = user_cells(session, principal.user_id) if principal.user_id is not None else []

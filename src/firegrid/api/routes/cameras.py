@@ -11,11 +11,14 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 
-from firegrid.api.deps import IngestorDep, PrincipalDep, SessionDep, StateDep
+from firegrid.api.access import At, access
+from firegrid.api.deps import IngestorDep, PrincipalDep, SessionDep, StateDep, writer_for
 from firegrid.api.schemas import binary
+from firegrid.auth.roles import Permission
 from firegrid.cameras.config import CameraConfig
 from firegrid.errors import InputError, NotFoundError
 from firegrid.services.cameras import camera_row, check_api_camera, describe_camera, upsert_camera
+from firegrid.services.ownership import owned_by
 from firegrid.store.tables import CameraEvent, CameraRow
 
 router = APIRouter(tags=["cameras"])
@@ -42,24 +45,32 @@ class CameraEventOut(BaseModel):
     model_version: str
 
 
-@router.get("/cameras")
-def list_cameras(_: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
-    """Every camera: definition (no credentials) and health (online, last frame, errors)."""
-    return [describe_camera(r) for r in session.scalars(select(CameraRow).order_by(CameraRow.id))]
+@router.get("/cameras", **access(At.SUBTREE, reads=("cameras",)))
+def list_cameras(principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
+    """The cameras of the caller's subtree: definition (no credentials; stream and PTZ URLs only for
+    roles that run cameras) and health (online, last frame, errors)."""
+    query = select(CameraRow).where(owned_by(CameraRow.owner_path, principal)).order_by(CameraRow.id)
+    urls = principal.can(Permission.INGEST)
+    return [describe_camera(r, urls) for r in session.scalars(query)]
 
 
-@router.get("/cameras/{camera_id}")
-def get_camera(camera_id: str, _: PrincipalDep, session: SessionDep) -> dict[str, Any]:
+@router.get("/cameras/{camera_id}", **access(At.SUBTREE, reads=("cameras",)))
+def get_camera(camera_id: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """One camera."""
-    return describe_camera(camera_row(session, camera_id))
+    return describe_camera(camera_row(session, camera_id, principal), principal.can(Permission.INGEST))
 
 
-@router.put("/cameras/{camera_id}")
+@router.put("/cameras/{camera_id}", **access(At.SUBTREE, Permission.INGEST, writes=("cameras",)))
 def put_camera(
-    camera_id: str, _: IngestorDep, session: SessionDep, state: StateDep, body: dict[str, Any] = Body(...)
+    camera_id: str,
+    principal: IngestorDep,
+    session: SessionDep,
+    state: StateDep,
+    body: dict[str, Any] = Body(...),
 ) -> dict[str, Any]:
-    """Create or replace a camera (credentials as ``FIREGRID_CAMERA_*`` variables or files under the scan
-    roots; stream and PTZ URLs must be public or in FIREGRID_ALLOWED_NETWORKS)."""
+    """Create or replace a camera standing in the caller's area (credentials as ``FIREGRID_CAMERA_*``
+    variables or files under the scan roots; stream and PTZ URLs must be public or in
+    FIREGRID_ALLOWED_NETWORKS)."""
     try:
         config = CameraConfig.model_validate({**body, "id": camera_id})
     except ValidationError as exc:
@@ -68,29 +79,34 @@ def put_camera(
     check_api_camera(
         config, settings.guard(), [settings.scenes_dir, settings.home / "cameras", *settings.scan.roots]
     )
-    row = upsert_camera(session, config)
+    row = upsert_camera(session, config, writer_for(state, session, principal))
     session.commit()
     return describe_camera(row)
 
 
-@router.get("/camera-events")
+@router.get("/camera-events", **access(At.SUBTREE, Permission.INGEST, reads=("camera_events",)))
 def list_events(
-    _: IngestorDep, session: SessionDep, camera: str | None = None, limit: int = 100
+    principal: IngestorDep, session: SessionDep, camera: str | None = None, limit: int = 100
 ) -> list[CameraEventOut]:
-    """Recent confirmed events, newest first."""
-    query = select(CameraEvent).order_by(CameraEvent.id.desc()).limit(min(limit, 1000))
+    """Recent confirmed events of the caller's cameras, newest first."""
+    query = select(CameraEvent).where(owned_by(CameraEvent.owner_path, principal))
+    query = query.order_by(CameraEvent.id.desc()).limit(min(limit, 1000))
     if camera:
         query = query.where(CameraEvent.camera_id == camera)
     return [CameraEventOut.model_validate(e) for e in session.scalars(query)]
 
 
-@router.get("/camera-events/{event_id}/{kind}.jpg", responses=binary("image/jpeg"))
+@router.get(
+    "/camera-events/{event_id}/{kind}.jpg",
+    responses=binary("image/jpeg"),
+    **access(At.SUBTREE, Permission.INGEST, reads=("camera_events",)),
+)
 def evidence(
-    event_id: int, kind: Literal["frame", "crop"], _: IngestorDep, session: SessionDep
+    event_id: int, kind: Literal["frame", "crop"], principal: IngestorDep, session: SessionDep
 ) -> FileResponse:
     """The evidence image of an event (frame with the box drawn, or the crop)."""
     event = session.get(CameraEvent, event_id)
     path = None if event is None else (event.frame_path if kind == "frame" else event.crop_path)
-    if path is None or not Path(path).is_file():
+    if event is None or path is None or not principal.sees(event.owner_path) or not Path(path).is_file():
         raise NotFoundError(f"no {kind} evidence for camera event {event_id}")
     return FileResponse(path, media_type="image/jpeg")

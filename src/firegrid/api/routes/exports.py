@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from firegrid.api.access import At, access
 from firegrid.api.bulletin_page import render_bulletin
 from firegrid.api.deps import LangDep, PrincipalDep, SessionDep, StateDep
 from firegrid.api.routes.review import HazardQ, Since, Until, _grid, _window
@@ -19,11 +20,16 @@ from firegrid.services import export_table, exports, queries
 from firegrid.store.tables import utcnow
 
 router = APIRouter(tags=["review"])
+READS = ("incidents", "tasks")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Day = Annotated[date | None, Query(description="the bulletin's day (17:00 the day before to 17:00)")]
 
 
-@router.get("/export/incidents.{fmt}", responses=binary("text/csv", XLSX, "application/geo+json"))
+@router.get(
+    "/export/incidents.{fmt}",
+    responses=binary("text/csv", XLSX, "application/geo+json"),
+    **access(At.SUBTREE, reads=READS),
+)
 def export_incidents(
     fmt: Literal["csv", "xlsx", "geojson"],
     principal: PrincipalDep,
@@ -56,7 +62,11 @@ def export_incidents(
     )
 
 
-@router.get("/incidents/{incident_id}/cap.xml", responses=binary("application/cap+xml"))
+@router.get(
+    "/incidents/{incident_id}/cap.xml",
+    responses=binary("application/cap+xml"),
+    **access(At.SUBTREE, reads=("incidents",)),
+)
 def cap(incident_id: int, principal: PrincipalDep, session: SessionDep, state: StateDep) -> Response:
     """The incident's latest revision as a CAP 1.2 message (Alert / Update / Cancel + references)."""
     incident = queries.get_incident(session, principal, incident_id)
@@ -78,7 +88,7 @@ def _bulletin(state: StateDep, session: SessionDep, principal: Principal, day: d
     return exports.bulletin(session, principal, grid.tree, grid.version_id, window, utcnow())
 
 
-@router.get("/bulletins/daily", response_class=HTMLResponse)
+@router.get("/bulletins/daily", response_class=HTMLResponse, **access(At.SUBTREE, reads=READS))
 def daily_bulletin(
     principal: PrincipalDep, session: SessionDep, state: StateDep, lang: LangDep, day: Day = None
 ) -> HTMLResponse:
@@ -88,7 +98,7 @@ def daily_bulletin(
     return HTMLResponse(render_bulletin(data, exports.render_map(data), zone, lang))
 
 
-@router.get("/bulletins/daily.json")
+@router.get("/bulletins/daily.json", **access(At.SUBTREE, reads=READS))
 def daily_bulletin_json(
     principal: PrincipalDep, session: SessionDep, state: StateDep, day: Day = None
 ) -> dict[str, Any]:
@@ -97,7 +107,7 @@ def daily_bulletin_json(
     return {k: v for k, v in data.items() if k not in ("points", "cells")}
 
 
-@router.get("/bulletins/daily.png", responses=binary("image/png"))
+@router.get("/bulletins/daily.png", responses=binary("image/png"), **access(At.SUBTREE, reads=READS))
 def daily_bulletin_map(
     principal: PrincipalDep, session: SessionDep, state: StateDep, day: Day = None
 ) -> Response:

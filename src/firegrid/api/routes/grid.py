@@ -9,9 +9,11 @@ import shapely
 from fastapi import APIRouter, UploadFile
 from sqlalchemy import select
 
+from firegrid.api.access import At, access
 from firegrid.api.deps import GridManagerDep, PrincipalDep, SessionDep, StateDep
 from firegrid.api.schemas import GridNode, GridVersionOut
 from firegrid.api.uploads import save_upload
+from firegrid.auth.roles import Permission
 from firegrid.errors import NotFoundError
 from firegrid.grid.cells import GridTree
 from firegrid.services.grid import active_version, cell_row, import_grid
@@ -20,7 +22,7 @@ from firegrid.store.tables import GridCellRow, GridVersion
 router = APIRouter(prefix="/grid", tags=["grid"])
 
 
-@router.post("/import")
+@router.post("/import", **access(At.DEPLOYMENT, Permission.MANAGE_GRID, writes=("grid",)))
 async def import_file(
     file: UploadFile,
     _: GridManagerDep,
@@ -37,7 +39,7 @@ async def import_file(
     return GridVersionOut.model_validate(version)
 
 
-@router.get("/versions")
+@router.get("/versions", **access(At.DEPLOYMENT, reads=("grid",)))
 def versions(_: PrincipalDep, session: SessionDep) -> list[GridVersionOut]:
     """All grid versions, newest first."""
     rows = session.scalars(select(GridVersion).order_by(GridVersion.id.desc()))
@@ -65,7 +67,7 @@ def _node(tree: GridTree, code: str, depth: int) -> GridNode:
     )
 
 
-@router.get("/tree")
+@router.get("/tree", **access(At.SUBTREE, reads=("grid",)))
 def tree(principal: PrincipalDep, session: SessionDep, state: StateDep, depth: int = 5) -> list[GridNode]:
     """The subtree(s) the caller sees, ``depth`` levels deep; at the cut ``children`` is null and
     ``child_count`` / ``has_children`` say what lies below (an empty list means no children)."""
@@ -92,7 +94,7 @@ def _feature(row: GridCellRow) -> dict[str, Any]:
     }
 
 
-@router.get("/cells/{code}")
+@router.get("/cells/{code}", **access(At.SUBTREE, reads=("grid",)))
 def cell(code: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """One cell as a GeoJSON Feature (WGS84)."""
     row = cell_row(session, code)
@@ -101,7 +103,7 @@ def cell(code: str, principal: PrincipalDep, session: SessionDep) -> dict[str, A
     return _feature(row)
 
 
-@router.get("/cells/{code}/children")
+@router.get("/cells/{code}/children", **access(At.SUBTREE, reads=("grid",)))
 def children(code: str, principal: PrincipalDep, session: SessionDep) -> dict[str, Any]:
     """The children of a cell as a GeoJSON FeatureCollection (WGS84)."""
     row = cell_row(session, code)

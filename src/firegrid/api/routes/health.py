@@ -10,6 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 from sqlalchemy import text
 
 from firegrid import __version__
+from firegrid.api.access import At, access
 from firegrid.api.deps import StateDep
 from firegrid.api.schemas import binary
 from firegrid.services.grid import active_version
@@ -19,13 +20,17 @@ router = APIRouter(tags=["health"])
 RETRY_AFTER_S = 5
 
 
-@router.get("/health")
+@router.get("/health", **access(At.PUBLIC, None))
 def health() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/ready", responses={503: {"description": "Not ready: the checks say which part is down"}})
+@router.get(
+    "/ready",
+    responses={503: {"description": "Not ready: the checks say which part is down"}},
+    **access(At.PUBLIC, None),
+)
 def ready(state: StateDep) -> JSONResponse:
     """Ready to serve: database reachable and migrated, a grid loaded, broker reachable."""
     checks: dict[str, Any] = {}
@@ -45,7 +50,11 @@ def ready(state: StateDep) -> JSONResponse:
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503, headers=headers)
 
 
-@router.get("/metrics", responses=binary("text/plain", description="Prometheus text format"))
+@router.get(
+    "/metrics",
+    responses=binary("text/plain", description="Prometheus text format"),
+    **access(At.PUBLIC, None),
+)
 def metrics(request: Request) -> Response:
     """Prometheus text format: this process (requests, detector latency, ...) and database-wide gauges."""
     body = generate_latest(REGISTRY) + generate_latest(request.app.state.metrics_registry)

@@ -5,46 +5,53 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
-from firegrid.api.deps import HeatManagerDep, PrincipalDep, SessionDep, StateDep
+from firegrid.api.access import At, access
+from firegrid.api.deps import HeatManagerDep, PrincipalDep, SessionDep, StateDep, writer_for
 from firegrid.api.schemas import HeatSourceIn, HeatSourceOut, ImportResult
 from firegrid.api.uploads import save_upload
-from firegrid.errors import NotFoundError
-from firegrid.services.heat_sources import import_heat_sources, upsert_heat_sources
+from firegrid.auth.roles import Permission
+from firegrid.services import heat_sources
+from firegrid.services.heat_sources import add_heat_source, import_heat_sources
+from firegrid.services.ownership import owned_by
 from firegrid.store.tables import HeatSourceRow
 from firegrid.suppress.heat_sources import from_point
 
 router = APIRouter(prefix="/heat-sources", tags=["heat sources"])
 
 
-@router.get("")
-def list_sources(_: PrincipalDep, session: SessionDep, active: bool = True) -> list[HeatSourceOut]:
-    """Registry entries."""
-    query = select(HeatSourceRow).order_by(HeatSourceRow.id)
+@router.get("", **access(At.SUBTREE, reads=("heat_sources",)))
+def list_sources(principal: PrincipalDep, session: SessionDep, active: bool = True) -> list[HeatSourceOut]:
+    """Registry entries of the caller's subtree."""
+    query = select(HeatSourceRow).where(owned_by(HeatSourceRow.owner_path, principal))
+    query = query.order_by(HeatSourceRow.id)
     if active:
         query = query.where(HeatSourceRow.is_active)
     return [HeatSourceOut.model_validate(r) for r in session.scalars(query)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def add_source(body: HeatSourceIn, _: HeatManagerDep, session: SessionDep) -> HeatSourceOut:
-    """Add one point source with a radius."""
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    **access(At.SUBTREE, Permission.MANAGE_HEAT_SOURCES, writes=("heat_sources",)),
+)
+def add_source(
+    body: HeatSourceIn, principal: HeatManagerDep, session: SessionDep, state: StateDep
+) -> HeatSourceOut:
+    """Add one point source with a radius; its whole circle must lie in the caller's area and, but
+    for admins, within the radius limit (audited)."""
     source = from_point(
         body.name, body.kind, body.lon, body.lat, body.radius_m, f"{body.lat:.5f},{body.lon:.5f}"
     )
-    upsert_heat_sources(session, [source], body.registry)
+    limit = state.runtime.settings.pipeline.heat_source_max_radius_m
+    row = add_heat_source(session, source, body.registry, writer_for(state, session, principal), limit)
     session.commit()
-    row = session.scalars(
-        select(HeatSourceRow).where(
-            HeatSourceRow.registry_name == body.registry, HeatSourceRow.external_id == source.external_id
-        )
-    ).one()
     return HeatSourceOut.model_validate(row)
 
 
-@router.post("/import")
+@router.post("/import", **access(At.SUBTREE, Permission.MANAGE_HEAT_SOURCES, writes=("heat_sources",)))
 async def import_file(
     file: UploadFile,
-    _: HeatManagerDep,
+    principal: HeatManagerDep,
     session: SessionDep,
     state: StateDep,
     registry: str | None = None,
@@ -59,17 +66,20 @@ async def import_file(
         path,
         registry=registry or path.stem,
         default_radius_m=settings.pipeline.heat_source_default_radius_m,
+        writer=writer_for(state, session, principal),
+        max_radius_m=settings.pipeline.heat_source_max_radius_m,
     )
     session.commit()
     errors = [{"file": name, "line": e.line, "message": e.message} for e in result.errors]
     return ImportResult(new=result.new, updated=result.updated, errors=errors)
 
 
-@router.delete("/{source_id}", status_code=status.HTTP_204_NO_CONTENT)
-def deactivate(source_id: int, _: HeatManagerDep, session: SessionDep) -> None:
-    """Stop suppressing with this entry (it stays in the registry for the audit)."""
-    row = session.get(HeatSourceRow, source_id)
-    if row is None:
-        raise NotFoundError(f"no heat source {source_id}")
-    row.is_active = False
+@router.delete(
+    "/{source_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    **access(At.SUBTREE, Permission.MANAGE_HEAT_SOURCES, writes=("heat_sources",)),
+)
+def deactivate(source_id: int, principal: HeatManagerDep, session: SessionDep) -> None:
+    """Stop suppressing with an entry of the caller's subtree (it stays in the registry; audited)."""
+    heat_sources.deactivate(session, principal, source_id)
     session.commit()

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from firegrid.api.access import At, access
 from firegrid.api.deps import PrincipalDep, SessionDep
 from firegrid.api.schemas import DetectionOut, IncidentDetail, IncidentOut
 from firegrid.errors import InputError
@@ -42,13 +43,13 @@ def filters(
 FiltersDep = Annotated[queries.Filters, Depends(filters)]
 
 
-@router.get("/incidents")
+@router.get("/incidents", **access(At.SUBTREE, reads=("incidents",)))
 def list_incidents(principal: PrincipalDep, session: SessionDep, f: FiltersDep) -> list[IncidentOut]:
     """Incidents, newest first."""
     return [IncidentOut.model_validate(i) for i in queries.list_incidents(session, principal, f)]
 
 
-@router.get("/incidents.geojson")
+@router.get("/incidents.geojson", **access(At.SUBTREE, reads=("incidents",)))
 def incidents_geojson(principal: PrincipalDep, session: SessionDep, f: FiltersDep) -> dict[str, Any]:
     """Incidents as a GeoJSON FeatureCollection (WGS84 points)."""
     features = [
@@ -63,7 +64,7 @@ def incidents_geojson(principal: PrincipalDep, session: SessionDep, f: FiltersDe
     return {"type": "FeatureCollection", "features": features}
 
 
-@router.get("/incidents/{incident_id}")
+@router.get("/incidents/{incident_id}", **access(At.SUBTREE, reads=("incidents", "detections")))
 def get_incident(incident_id: int, principal: PrincipalDep, session: SessionDep) -> IncidentDetail:
     """One incident with its detections (the evidence) and its task."""
     incident = queries.get_incident(session, principal, incident_id)
@@ -74,7 +75,7 @@ def get_incident(incident_id: int, principal: PrincipalDep, session: SessionDep)
     )
 
 
-@router.get("/detections")
+@router.get("/detections", **access(At.SUBTREE, reads=("detections",)))
 def list_detections(principal: PrincipalDep, session: SessionDep, f: FiltersDep) -> list[DetectionOut]:
     """Detections (routed, suppressed, and unrouted for county operators), newest first."""
     return [DetectionOut.model_validate(d) for d in queries.list_detections(session, principal, f)]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, UploadFile, status
 from sqlalchemy import select
 
+from firegrid.api.access import At, access
 from firegrid.api.deps import IngestorDep, SessionDep, StateDep
 from firegrid.api.schemas import IngestJobOut
 from firegrid.api.uploads import save_upload
-from firegrid.errors import NotFoundError
+from firegrid.auth.roles import Permission
 from firegrid.services.ingest import create_job
+from firegrid.services.ownership import home_path, owned_by, visible
 from firegrid.store.tables import IngestJob
 
 router = APIRouter(prefix="/ingest", tags=["ingest"])
@@ -21,30 +23,34 @@ def _out(job: IngestJob) -> IngestJobOut:
     return out
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    **access(At.SUBTREE, Permission.INGEST, writes=("ingest_jobs",)),
+)
 async def upload(
     file: UploadFile, principal: IngestorDep, session: SessionDep, state: StateDep
 ) -> IngestJobOut:
     """Store the file, record a job and queue it; poll ``GET /ingest/{id}`` for the summary."""
     settings = state.runtime.settings
     path, name, sha = await save_upload(file, settings.uploads_dir, settings.upload_max_bytes)
-    job = create_job(session, path, filename=name, sha256=sha, submitted_by=principal.name)
+    job = create_job(
+        session, path, filename=name, sha256=sha, submitted_by=principal.name, owner_path=home_path(principal)
+    )
     session.commit()
     state.queue.ingest(job.id)
     return _out(job)
 
 
-@router.get("/{job_id}")
-def get_job(job_id: int, _: IngestorDep, session: SessionDep) -> IngestJobOut:
-    """One job and its summary."""
-    job = session.get(IngestJob, job_id)
-    if job is None:
-        raise NotFoundError(f"no ingest job {job_id}")
-    return _out(job)
+@router.get("/{job_id}", **access(At.SUBTREE, Permission.INGEST, reads=("ingest_jobs",)))
+def get_job(job_id: int, principal: IngestorDep, session: SessionDep) -> IngestJobOut:
+    """One job (of the caller's subtree) and its summary."""
+    return _out(visible(principal, session.get(IngestJob, job_id), f"ingest job {job_id}"))
 
 
-@router.get("")
-def list_jobs(_: IngestorDep, session: SessionDep, limit: int = 50) -> list[IngestJobOut]:
-    """Recent jobs, newest first."""
-    jobs = session.scalars(select(IngestJob).order_by(IngestJob.id.desc()).limit(min(limit, 500)))
+@router.get("", **access(At.SUBTREE, Permission.INGEST, reads=("ingest_jobs",)))
+def list_jobs(principal: IngestorDep, session: SessionDep, limit: int = 50) -> list[IngestJobOut]:
+    """Recent jobs of the caller's subtree, newest first."""
+    query = select(IngestJob).where(owned_by(IngestJob.owner_path, principal))
+    jobs = session.scalars(query.order_by(IngestJob.id.desc()).limit(min(limit, 500)))
     return [_out(j) for j in jobs]

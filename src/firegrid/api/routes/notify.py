@@ -8,10 +8,14 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, select
 
+from firegrid.api.access import At, access
 from firegrid.api.deps import NotifyManagerDep, PrincipalDep, SessionDep, StateDep
-from firegrid.errors import InputError, NotFoundError
+from firegrid.auth.roles import Permission
+from firegrid.errors import InputError
 from firegrid.notify.webpush import application_server_key
-from firegrid.services.grid import cell_row
+from firegrid.redact import redact_url
+from firegrid.services import robots as robot_service
+from firegrid.services.robots import robots_of
 from firegrid.store.tables import NotifyRobot, PushSubscription
 
 router = APIRouter(tags=["notifications"])
@@ -59,19 +63,23 @@ def _out(robot: NotifyRobot) -> RobotOut:
         name=robot.name,
         kind=robot.kind,
         cell_code=robot.cell_code,
-        url=robot.url.split("?")[0],
+        url=redact_url(robot.url),
         signed=bool(robot.secret),
         enabled=robot.enabled,
     )
 
 
-@router.get("/push/key")
+@router.get("/push/key", **access(At.PUBLIC, None))
 def vapid_key(state: StateDep) -> dict[str, str]:
     """The VAPID public key for ``pushManager.subscribe({applicationServerKey})``."""
     return {"key": application_server_key(state.runtime.settings.vapid_key())}
 
 
-@router.post("/push/subscriptions", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/push/subscriptions",
+    status_code=status.HTTP_201_CREATED,
+    **access(At.CALLER, writes=("push_subscriptions",)),
+)
 def subscribe(
     body: SubscriptionIn, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> dict[str, int]:
@@ -91,7 +99,11 @@ def subscribe(
     return {"id": row.id}
 
 
-@router.delete("/push/subscriptions", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/push/subscriptions",
+    status_code=status.HTTP_204_NO_CONTENT,
+    **access(At.CALLER, writes=("push_subscriptions",)),
+)
 def unsubscribe(body: SubscriptionIn, principal: PrincipalDep, session: SessionDep) -> None:
     """Forget a subscription of the caller."""
     session.execute(
@@ -102,30 +114,33 @@ def unsubscribe(body: SubscriptionIn, principal: PrincipalDep, session: SessionD
     session.commit()
 
 
-@router.get("/notify/robots")
-def robots(_: NotifyManagerDep, session: SessionDep) -> list[RobotOut]:
-    """Registered group robots."""
-    return [_out(r) for r in session.scalars(select(NotifyRobot).order_by(NotifyRobot.id))]
+@router.get("/notify/robots", **access(At.SUBTREE, Permission.MANAGE_NOTIFY, reads=("robots",)))
+def robots(principal: NotifyManagerDep, session: SessionDep) -> list[RobotOut]:
+    """The group robots of the caller's subtree."""
+    return [_out(r) for r in robots_of(session, principal)]
 
 
-@router.post("/notify/robots", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/notify/robots",
+    status_code=status.HTTP_201_CREATED,
+    **access(At.SUBTREE, Permission.MANAGE_NOTIFY, writes=("robots",)),
+)
 def add_robot(body: RobotIn, principal: NotifyManagerDep, session: SessionDep, state: StateDep) -> RobotOut:
     """Register a robot for a cell in the caller's subtree."""
-    cell = cell_row(session, body.cell_code)
-    if not principal.sees(cell.path):
-        raise NotFoundError(f"no cell {body.cell_code}")
     state.runtime.settings.guard().check_url(body.url, f"robot {body.kind} URL")
-    robot = NotifyRobot(**body.model_dump())
-    session.add(robot)
+    robot = robot_service.add_robot(
+        session, principal, body.name, body.kind, body.cell_code, body.url, body.secret
+    )
     session.commit()
     return _out(robot)
 
 
-@router.delete("/notify/robots/{robot_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_robot(robot_id: int, _: NotifyManagerDep, session: SessionDep) -> None:
-    """Disable a robot (kept for the delivery audit)."""
-    robot = session.get(NotifyRobot, robot_id)
-    if robot is None:
-        raise NotFoundError(f"no robot {robot_id}")
-    robot.enabled = False
+@router.delete(
+    "/notify/robots/{robot_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    **access(At.SUBTREE, Permission.MANAGE_NOTIFY, writes=("robots",)),
+)
+def remove_robot(robot_id: int, principal: NotifyManagerDep, session: SessionDep) -> None:
+    """Disable a robot of the caller's subtree (kept for the delivery audit)."""
+    robot_service.disable_robot(session, principal, robot_id)
     session.commit()

@@ -1,5 +1,5 @@
-"""The review side: hit map layers, the township ranking, heat-source proposals from inspectors,
-incident merges/splits and the heat mask (exports and the bulletin: ``routes/exports.py``)."""
+"""The review side: hit map layers, the township ranking, incident merges/splits (exports and the
+bulletin: ``routes/exports.py``; heat-source proposals and the heat mask: ``routes/masks.py``)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,20 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
-from firegrid.api.deps import HeatManagerDep, PrincipalDep, ReviewerDep, SessionDep, StateDep
-from firegrid.auth.roles import Principal
+from firegrid.api.access import At, access
+from firegrid.api.deps import PrincipalDep, ReviewerDep, SessionDep, StateDep
+from firegrid.auth.roles import Permission, Principal
 from firegrid.errors import NotFoundError
-from firegrid.services import heat_mask, queries, stats
+from firegrid.services import queries, stats
 from firegrid.services.grid import ActiveGrid
-from firegrid.services.heat_sources import decide_proposal
 from firegrid.services.incident_changes import split_incident, undo_change
 from firegrid.services.tasks import create_task
 from firegrid.store.tables import (
-    HeatMaskCandidate,
-    HeatSourceProposal,
     IncidentChange,
     IncidentRow,
     TaskRow,
@@ -32,6 +29,7 @@ from firegrid.store.tables import (
 )
 
 router = APIRouter(tags=["review"])
+READS = ("incidents", "tasks")
 
 
 def _grid(state: StateDep, session: SessionDep) -> ActiveGrid:
@@ -77,7 +75,7 @@ def _cached(request: Request, session: SessionDep, principal: Principal, key: st
     )
 
 
-@router.get("/stats/hits.geojson")
+@router.get("/stats/hits.geojson", **access(At.SUBTREE, reads=READS))
 def hit_points(
     request: Request,
     principal: PrincipalDep,
@@ -98,7 +96,7 @@ def hit_points(
     )
 
 
-@router.get("/stats/cells.geojson")
+@router.get("/stats/cells.geojson", **access(At.SUBTREE, reads=READS))
 def cell_counts(
     request: Request,
     principal: PrincipalDep,
@@ -121,7 +119,7 @@ def cell_counts(
     )
 
 
-@router.get("/stats/ranking")
+@router.get("/stats/ranking", **access(At.SUBTREE, reads=READS))
 def township_ranking(
     principal: PrincipalDep,
     session: SessionDep,
@@ -137,46 +135,6 @@ def township_ranking(
     )
 
 
-class Decision(BaseModel):
-    """An operator's decision on a proposal."""
-
-    accept: bool
-    radius_m: float = Field(500.0, gt=0, le=5000)
-
-
-@router.get("/heat-sources/proposals")
-def proposals(_: HeatManagerDep, session: SessionDep, status: str = "proposed") -> list[dict[str, Any]]:
-    """Inspectors' "industrial heat source" rejections waiting for a decision."""
-    rows = session.scalars(
-        select(HeatSourceProposal).where(HeatSourceProposal.status == status).order_by(HeatSourceProposal.id)
-    )
-    return [
-        {
-            "id": p.id,
-            "task_id": p.task_id,
-            "incident_id": p.incident_id,
-            "lon": p.lon,
-            "lat": p.lat,
-            "proposed_by": p.proposed_by,
-            "reason": p.reason,
-            "status": p.status,
-            "heat_source_id": p.heat_source_id,
-            "created_at": p.created_at,
-        }
-        for p in rows
-    ]
-
-
-@router.post("/heat-sources/proposals/{proposal_id}")
-def decide(
-    proposal_id: int, body: Decision, principal: HeatManagerDep, session: SessionDep
-) -> dict[str, Any]:
-    """Accept (adds a registry entry; later detections there are suppressed) or decline."""
-    proposal = decide_proposal(session, proposal_id, body.accept, principal.name, body.radius_m, utcnow())
-    session.commit()
-    return {"id": proposal.id, "status": proposal.status, "heat_source_id": proposal.heat_source_id}
-
-
 class SplitIn(BaseModel):
     """Detections to move into a new incident (with its own task)."""
 
@@ -184,7 +142,7 @@ class SplitIn(BaseModel):
     reason: str = Field("split by a reviewer", max_length=300)
 
 
-@router.get("/incidents/{incident_id}/changes")
+@router.get("/incidents/{incident_id}/changes", **access(At.SUBTREE, reads=("incidents",)))
 def incident_changes(incident_id: int, principal: PrincipalDep, session: SessionDep) -> list[dict[str, Any]]:
     """Merges and splits that touched the incident (automatic fusion and reviewers), undoable."""
     queries.get_incident(session, principal, incident_id)
@@ -209,7 +167,7 @@ def incident_changes(incident_id: int, principal: PrincipalDep, session: Session
     ]
 
 
-@router.post("/incidents/{incident_id}/split")
+@router.post("/incidents/{incident_id}/split", **access(At.SUBTREE, Permission.REVIEW_TASKS, writes=READS))
 def split(
     incident_id: int, body: SplitIn, principal: ReviewerDep, session: SessionDep, state: StateDep
 ) -> dict[str, Any]:
@@ -225,7 +183,9 @@ def split(
     return {"change_id": change.id, "incident_id": other.id, "task_id": task.id}
 
 
-@router.post("/incidents/changes/{change_id}/undo")
+@router.post(
+    "/incidents/changes/{change_id}/undo", **access(At.SUBTREE, Permission.REVIEW_TASKS, writes=READS)
+)
 def undo(change_id: int, principal: ReviewerDep, session: SessionDep) -> dict[str, Any]:
     """Put a merge or a split back."""
     change = session.get(IncidentChange, change_id)
@@ -235,56 +195,3 @@ def undo(change_id: int, principal: ReviewerDep, session: SessionDep) -> dict[st
     undo_change(session, change_id, principal.name)
     session.commit()
     return {"id": change.id, "kind": change.kind, "undone_at": change.undone_at}
-
-
-class MaskDecision(BaseModel):
-    """Accept or reject a heat-mask candidate."""
-
-    accept: bool
-
-
-@router.get("/heat-mask/candidates")
-def mask_candidates(_: HeatManagerDep, session: SessionDep, status: str = "proposed") -> dict[str, Any]:
-    """Persistent-heat candidates (GeoJSON) with their evidence, strongest first."""
-    rows = session.scalars(
-        select(HeatMaskCandidate)
-        .where(HeatMaskCandidate.status == status)
-        .order_by(HeatMaskCandidate.score.desc())
-    )
-    return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": r.id,
-                "geometry": shapely.geometry.mapping(shapely.from_wkb(r.geom_wkb)),
-                "properties": {
-                    "key": r.key,
-                    "status": r.status,
-                    "lon": r.lon,
-                    "lat": r.lat,
-                    "detections": r.detections,
-                    "days": r.days,
-                    "night_overpasses": r.night_overpasses,
-                    "outside_harvest_days": r.outside_harvest_days,
-                    "proposals": r.proposals,
-                    "score": r.score,
-                    "reasons": r.reasons,
-                    "first_seen": r.first_seen.isoformat(),
-                    "last_seen": r.last_seen.isoformat(),
-                    "heat_source_id": r.heat_source_id,
-                },
-            }
-            for r in rows
-        ],
-    }
-
-
-@router.post("/heat-mask/candidates/{candidate_id}")
-def decide_mask(
-    candidate_id: int, body: MaskDecision, principal: HeatManagerDep, session: SessionDep
-) -> dict[str, Any]:
-    """Accept (masked from now on) or reject a candidate."""
-    row = heat_mask.decide(session, candidate_id, body.accept, principal.name, utcnow())
-    session.commit()
-    return {"id": row.id, "status": row.status, "heat_source_id": row.heat_source_id}

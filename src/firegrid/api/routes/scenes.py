@@ -11,9 +11,12 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from firegrid.api.access import At, access
 from firegrid.api.deps import IngestorDep, SessionDep, StateDep
-from firegrid.errors import InputError, NotFoundError
+from firegrid.auth.roles import Permission
+from firegrid.errors import InputError
 from firegrid.imagery.sentinelhub import COLLECTIONS
+from firegrid.services.ownership import home_path, owned_by, visible
 from firegrid.services.scenes import check_scene_path, create_scene_job
 from firegrid.store.tables import SceneJob
 
@@ -55,7 +58,11 @@ class SceneJobOut(BaseModel):
     finished_at: datetime | None
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED)
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    **access(At.SUBTREE, Permission.INGEST, writes=("scene_jobs",)),
+)
 def register(body: SceneIn, principal: IngestorDep, session: SessionDep, state: StateDep) -> SceneJobOut:
     """Queue a scene; poll ``GET /scenes/{id}`` for the result."""
     settings = state.runtime.settings
@@ -77,23 +84,24 @@ def register(body: SceneIn, principal: IngestorDep, session: SessionDep, state: 
         detector=body.detector,
         request=request,
         submitted_by=principal.name,
+        owner_path=home_path(principal),
     )
     session.commit()
     state.queue.scene(job.id)
     return SceneJobOut.model_validate(job)
 
 
-@router.get("/{job_id}")
-def get_job(job_id: int, _: IngestorDep, session: SessionDep) -> SceneJobOut:
-    """One scene job."""
-    job = session.get(SceneJob, job_id)
-    if job is None:
-        raise NotFoundError(f"no scene job {job_id}")
-    return SceneJobOut.model_validate(job)
+@router.get("/{job_id}", **access(At.SUBTREE, Permission.INGEST, reads=("scene_jobs",)))
+def get_job(job_id: int, principal: IngestorDep, session: SessionDep) -> SceneJobOut:
+    """One scene job of the caller's subtree."""
+    return SceneJobOut.model_validate(
+        visible(principal, session.get(SceneJob, job_id), f"scene job {job_id}")
+    )
 
 
-@router.get("")
-def list_jobs(_: IngestorDep, session: SessionDep, limit: int = 50) -> list[SceneJobOut]:
-    """Recent scene jobs, newest first."""
-    rows = session.scalars(select(SceneJob).order_by(SceneJob.id.desc()).limit(min(limit, 500)))
+@router.get("", **access(At.SUBTREE, Permission.INGEST, reads=("scene_jobs",)))
+def list_jobs(principal: IngestorDep, session: SessionDep, limit: int = 50) -> list[SceneJobOut]:
+    """Recent scene jobs of the caller's subtree, newest first."""
+    query = select(SceneJob).where(owned_by(SceneJob.owner_path, principal))
+    rows = session.scalars(query.order_by(SceneJob.id.desc()).limit(min(limit, 500)))
     return [SceneJobOut.model_validate(j) for j in rows]

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 from sqlalchemy import select
 
-from firegrid.api.deps import PrincipalDep, SessionDep, StateDep, require
+from firegrid.api.access import At, access
+from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
 from firegrid.api.routes.incidents import FiltersDep
 from firegrid.api.schemas import (
     EvidenceOut,
@@ -41,8 +42,8 @@ from firegrid.worker.context import Runtime
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 # Declared on the routes (the authorisation matrix reads them); the services check the same again.
-ACT = [Depends(require(Permission.ACT_ON_TASKS))]
-REVIEW = [Depends(require(Permission.REVIEW_TASKS))]
+ACT = access(At.SUBTREE, Permission.ACT_ON_TASKS, reads=("tasks",), writes=("tasks",))
+REVIEW = access(At.SUBTREE, Permission.REVIEW_TASKS, reads=("tasks",), writes=("tasks",))
 
 
 def _place(runtime: Runtime, session: SessionDep, code: str | None, grid: ActiveGrid | None = None) -> str:
@@ -82,7 +83,7 @@ def _detail(session: SessionDep, runtime: Runtime, task: TaskRow) -> TaskDetail:
     )
 
 
-@router.get("/mine")
+@router.get("/mine", **access(At.CALLER, reads=("tasks",)))
 def my_tasks(
     principal: PrincipalDep,
     session: SessionDep,
@@ -116,7 +117,7 @@ def my_tasks(
     return cards
 
 
-@router.get("")
+@router.get("", **access(At.SUBTREE, reads=("tasks",)))
 def list_tasks(
     principal: PrincipalDep, session: SessionDep, f: FiltersDep, overdue: bool = False
 ) -> list[TaskOut]:
@@ -125,7 +126,7 @@ def list_tasks(
     return [TaskOut.model_validate(t) for t in rows]
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", **access(At.SUBTREE, reads=("tasks", "incidents")))
 def get_task(task_id: int, principal: PrincipalDep, session: SessionDep, state: StateDep) -> TaskDetail:
     """One task with its incident, assignees, audit trail and evidence."""
     return _detail(session, state.runtime, visible_task(session, principal, task_id))
@@ -135,7 +136,7 @@ def _where(body: Position) -> task_actions.Where:
     return task_actions.Where(body.lon, body.lat)
 
 
-@router.post("/{task_id}/acknowledge", dependencies=ACT)
+@router.post("/{task_id}/acknowledge", **ACT)
 def acknowledge(
     task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -145,7 +146,7 @@ def acknowledge(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/on-site", dependencies=ACT)
+@router.post("/{task_id}/on-site", **ACT)
 def on_site(
     task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -155,7 +156,7 @@ def on_site(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/evidence", status_code=201, dependencies=ACT)
+@router.post("/{task_id}/evidence", status_code=201, **ACT)
 async def add_evidence(
     task_id: int,
     principal: PrincipalDep,
@@ -187,7 +188,11 @@ async def add_evidence(
     return _evidence(evidence)
 
 
-@router.get("/{task_id}/evidence/{evidence_id}.jpg", responses=binary("image/jpeg"))
+@router.get(
+    "/{task_id}/evidence/{evidence_id}.jpg",
+    responses=binary("image/jpeg"),
+    **access(At.SUBTREE, reads=("tasks",)),
+)
 def evidence_image(
     task_id: int, evidence_id: int, principal: PrincipalDep, session: SessionDep
 ) -> FileResponse:
@@ -199,7 +204,7 @@ def evidence_image(
     return FileResponse(row.watermarked_path, media_type="image/jpeg")
 
 
-@router.post("/{task_id}/verdict", dependencies=ACT)
+@router.post("/{task_id}/verdict", **ACT)
 def verdict(
     task_id: int, body: Verdict, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -222,12 +227,13 @@ def verdict(
         runtime.settings.pipeline,
         tuple(runtime.channels),
         runtime.settings.tasks.verdict_needs_photo,
+        reroute_max_m=runtime.settings.tasks.reroute_max_m,
     )
     session.commit()
     return _detail(session, runtime, task)
 
 
-@router.post("/{task_id}/handled", dependencies=ACT)
+@router.post("/{task_id}/handled", **ACT)
 def handled(
     task_id: int, body: Note, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -237,7 +243,7 @@ def handled(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/close", dependencies=REVIEW)
+@router.post("/{task_id}/close", **REVIEW)
 def close(
     task_id: int, body: Note, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -247,7 +253,7 @@ def close(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/reassign", dependencies=REVIEW)
+@router.post("/{task_id}/reassign", **REVIEW)
 def reassign(
     task_id: int, body: Reassign, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:
@@ -268,7 +274,7 @@ def reassign(
     return _detail(session, runtime, task)
 
 
-@router.post("/{task_id}/merge", dependencies=REVIEW)
+@router.post("/{task_id}/merge", **REVIEW)
 def merge(
     task_id: int, body: Merge, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> TaskDetail:

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
 from firegrid import i18n
+from firegrid.api.access import At, access
 from firegrid.api.deps import PrincipalDep, StateDep
 from firegrid.api.schemas import binary
 from firegrid.errors import NotFoundError
@@ -19,7 +20,7 @@ CATALOGUE_CACHE = "public, max-age=300"
 TILE_CACHE = "public, max-age=86400"
 
 
-@router.get("/i18n/messages.json")
+@router.get("/i18n/messages.json", **access(At.PUBLIC, None))
 def messages(state: StateDep) -> JSONResponse:
     """Every label a person reads, ``{"group.code": {"zh": ..., "en": ...}}``, with the zone the pages
     show times in (no login: the login form needs it)."""
@@ -32,13 +33,15 @@ def messages(state: StateDep) -> JSONResponse:
     return JSONResponse(body, headers={"Cache-Control": CATALOGUE_CACHE})
 
 
-@router.get("/basemap.json")
+@router.get("/basemap.json", **access(At.DEPLOYMENT, reads=("basemap",)))
 def basemap(_: PrincipalDep, state: StateDep) -> dict[str, Any]:
     """The configured basemap as Leaflet tile layers (``kind: none`` and no layers by default)."""
     return state.runtime.settings.basemap.client_config()
 
 
-@router.get("/tiles/{z}/{x}/{y}", responses=binary("image/png", "image/jpeg", "image/webp"))
+@router.get(
+    "/tiles/{z}/{x}/{y}", responses=binary("image/png", "image/jpeg", "image/webp"), **access(At.PUBLIC, None)
+)
 def tile(z: int, x: int, y: int, state: StateDep) -> Response:
     """A basemap tile from the configured MBTiles / PMTiles file (no login: map tiles are plain images)."""
     config = state.runtime.settings.basemap

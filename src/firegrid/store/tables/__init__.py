@@ -1,6 +1,7 @@
 """Database tables (SQLAlchemy 2). Geometries are WGS84 WKB; PostGIS columns are added on PostgreSQL."""
 
-from firegrid.store.tables.base import Base, UTCDateTime, utcnow
+from firegrid.store.tables.audit import RegistryEvent
+from firegrid.store.tables.base import Base, Owned, UTCDateTime, utcnow
 from firegrid.store.tables.cameras import CameraEvent, CameraRow
 from firegrid.store.tables.grid import GridCellRow, GridVersion, HeatMaskCandidate, HeatSourceRow
 from firegrid.store.tables.jobs import IngestJob, JobColumns, SceneJob, SceneWindow
@@ -40,8 +41,10 @@ __all__ = [
     "JobColumns",
     "NotifyRobot",
     "OutboxMessage",
+    "Owned",
     "PushSubscription",
     "RateBucket",
+    "RegistryEvent",
     "SceneJob",
     "SceneWindow",
     "SiteMonitor",

@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     DateTime,
+    String,
     TypeDecorator,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -47,3 +48,13 @@ class Base(DeclarativeBase):
         dict[str, Any]: JSON,
         list[Any]: JSON,
     }
+
+
+class Owned:
+    """A registry row that belongs to a grid node: the node's materialised path ("140900/140902").
+
+    Reads and writes are limited to principals whose subtree holds the path; "" is the deployment
+    itself (admin only). How each registry's owner is found: ``docs/security.md``.
+    """
+
+    owner_path: Mapped[str] = mapped_column(String(400), default="", server_default="", index=True)

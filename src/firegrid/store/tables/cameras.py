@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firegrid.store.tables.base import Base, utcnow
+from firegrid.store.tables.base import Base, Owned, utcnow
 
 
-class CameraRow(Base):
+class CameraRow(Owned, Base):
     """A registered camera: its definition (credential references only), health and patrol state."""
 
     __tablename__ = "cameras"
@@ -39,7 +39,7 @@ class CameraRow(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CameraEvent(Base):
+class CameraEvent(Owned, Base):
     """A confirmed smoke/fire sighting: where it was seen, where it is, the evidence."""
 
     __tablename__ = "camera_events"

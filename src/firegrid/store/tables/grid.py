@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firegrid.store.tables.base import Base, utcnow
+from firegrid.store.tables.base import Base, Owned, utcnow
 
 
 class GridVersion(Base):
@@ -58,7 +58,7 @@ class GridCellRow(Base):
     attrs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
-class HeatSourceRow(Base):
+class HeatSourceRow(Owned, Base):
     """A registry entry: a persistent industrial heat source (or no-alert zone)."""
 
     __tablename__ = "heat_sources"
@@ -76,7 +76,7 @@ class HeatSourceRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class HeatMaskCandidate(Base):
+class HeatMaskCandidate(Owned, Base):
     """A group of grid cells with persistent detections, for an operator to accept or reject."""
 
     __tablename__ = "heat_mask_candidates"

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firegrid.store.tables.base import Base, utcnow
+from firegrid.store.tables.base import Base, Owned, utcnow
 
 
 class JobColumns:
@@ -30,7 +30,7 @@ class JobColumns:
     finished_at: Mapped[datetime | None] = mapped_column()
 
 
-class IngestJob(JobColumns, Base):
+class IngestJob(JobColumns, Owned, Base):
     """One file to ingest (CLI or upload), with its summary once done."""
 
     __tablename__ = "ingest_jobs"
@@ -43,7 +43,7 @@ class IngestJob(JobColumns, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class SceneJob(JobColumns, Base):
+class SceneJob(JobColumns, Owned, Base):
     """A scene to scan (a path on shared storage, or a Sentinel Hub request to download first)."""
 
     __tablename__ = "scene_jobs"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firegrid.store.tables.base import Base, utcnow
+from firegrid.store.tables.base import Base, Owned, utcnow
 
 
 class PushSubscription(Base):
@@ -24,7 +24,7 @@ class PushSubscription(Base):
     last_ok_at: Mapped[datetime | None] = mapped_column()
 
 
-class NotifyRobot(Base):
+class NotifyRobot(Owned, Base):
     """A WeCom or DingTalk group robot of a cell (usually a township); the secret never leaves the server."""
 
     __tablename__ = "notify_robots"
@@ -47,7 +47,7 @@ class RateBucket(Base):
     updated_at: Mapped[datetime] = mapped_column()
 
 
-class HeatSourceProposal(Base):
+class HeatSourceProposal(Owned, Base):
     """An inspector's "industrial heat source" rejection, waiting for an operator to accept it."""
 
     __tablename__ = "heat_source_proposals"

@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firegrid.store.tables.base import Base, utcnow
+from firegrid.store.tables.base import Base, Owned, utcnow
 
 
-class SiteRow(Base):
+class SiteRow(Owned, Base):
     """A registered construction site: permit, people, polygon (WGS84) and geodesic area."""
 
     __tablename__ = "sites"

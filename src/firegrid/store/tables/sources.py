@@ -16,10 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from firegrid.store.tables.base import Base, utcnow
+from firegrid.store.tables.base import Base, Owned, utcnow
 
 
-class SourceRow(Base):
+class SourceRow(Owned, Base):
     """A configured acquisition source and its health record."""
 
     __tablename__ = "sources"
