@@ -77,10 +77,12 @@ def test_registries_are_given_an_owner_when_upgraded(tmp_path) -> None:  # type:
         )
         db.execute(text("INSERT INTO user_cells VALUES (1, 'T1')"))
         db.execute(
-            text("INSERT INTO ingest_jobs (id, filename, path, sha256, size_bytes, status, attempts, "
-                 "summary, submitted_by, created_at, updated_at) VALUES (1, 'f', 'f', 's', 1, 'done', 0, '{}', 'op', "
-                 "'2026-01-01', '2026-01-01'), (2, 'f', 'f', 's', 1, 'done', 0, '{}', 'cli', '2026-01-01', "
-                 "'2026-01-01')")
+            text(
+                "INSERT INTO ingest_jobs (id, filename, path, sha256, size_bytes, status, attempts, summary, "
+                "submitted_by, created_at, updated_at) VALUES "
+                "(1, 'f', 'f', 's', 1, 'done', 0, '{}', 'op', '2026-01-01', '2026-01-01'), "
+                "(2, 'f', 'f', 's', 1, 'done', 0, '{}', 'cli', '2026-01-01', '2026-01-01')"
+            )
         )  # fmt: skip
     migrate(engine)
     with engine.connect() as db:

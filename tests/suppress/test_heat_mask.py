@@ -14,8 +14,8 @@ from sqlalchemy import select
 from firegrid import geo
 from firegrid.detect.detections import Detections
 from firegrid.services import heat_mask
-from firegrid.services.ownership import Writer
 from firegrid.services.ingest import ingest_detections
+from firegrid.services.ownership import Writer
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, HeatMaskCandidate, HeatSourceProposal, utcnow
 from firegrid.suppress.heat_mask import MaskParams, find_candidates
