@@ -21,6 +21,7 @@ _SECRET_KEY = re.compile(
     r"(^|_)(token|key|secret|password|passwd|pwd|signature|sig|auth|credentials?)($|_)", re.IGNORECASE
 )
 _URL = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\"'<>]+")
+_QUERY_PAIR = re.compile(r"(?<=[?&])([^=&\s\"'<>#]+)=([^&\s\"'<>#]+)")  # a path's query in an access log
 
 
 def _params(text: str) -> str:
@@ -46,8 +47,15 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Every URL inside ``text`` (a log line, an error) redacted."""
-    return _URL.sub(lambda m: redact_url(m.group(0)), text) if "://" in text else text
+    """Every URL inside ``text`` (a log line, an error) redacted, and secret-looking parameters of
+    bare paths (``GET /x?token=...`` in an access log)."""
+    if "://" in text:
+        text = _URL.sub(lambda m: redact_url(m.group(0)), text)
+    if "=" in text:
+        text = _QUERY_PAIR.sub(
+            lambda m: f"{m.group(1)}={MASK}" if _SECRET_PARAM.search(m.group(1)) else m.group(0), text
+        )
+    return text
 
 
 def redact(value: Any) -> Any:

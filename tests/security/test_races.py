@@ -8,9 +8,9 @@ import os
 import subprocess
 import sys
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,8 +19,9 @@ from sqlalchemy import func, select
 
 from firegrid.cli.demo import DEMO_PASSWORD, prepare
 from firegrid.store.db import migrate
-from firegrid.store.tables import TaskEvent
+from firegrid.store.tables import HeatSourceRow, RegistryEvent, TaskEvent
 from firegrid.worker.context import Runtime, build_runtime
+from tests import servers
 from tests.reliability.helpers import settings_for
 from tests.servers import free_port
 from tests.worker.helpers import stop, wait_for
@@ -29,13 +30,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.services]
 RACERS = 20
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def served(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, Runtime]]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Runtime]]:
     """The demo data on the given database, served by ``firegrid serve --workers 2``."""
+    tmp_path = tmp_path_factory.mktemp(f"race-{request.param}")
     home = tmp_path / "home"
     url = f"sqlite:///{home / 'firegrid.db'}"
     if request.param == "postgresql":
-        url = request.getfixturevalue("pg_database")
+        url = servers.create_database(request.getfixturevalue("postgres_url"), f"race_{uuid.uuid4().hex[:8]}")
     settings = settings_for(home, url)
     rt = build_runtime(settings)
     migrate(rt.engine)
@@ -133,3 +137,29 @@ def test_one_verdict_wins_and_one_acknowledge_wins(served: tuple[str, Runtime]) 
     answers = _race(f"{base}/tasks/{ack_task['id']}/acknowledge", acker, [{}] * 10)
     assert Counter(r.status_code for r in answers) == {200: 1, 409: 9}, [r.text[:200] for r in answers]
     assert _events(rt, ack_task["id"], "acknowledge") == 1
+
+
+def test_one_decision_wins_a_heat_source_proposal(served: tuple[str, Runtime]) -> None:
+    base, rt = served
+    task = httpx.get(f"{base}/tasks", headers=_login(base, "admin")).json()[2]
+    inspector = _login(base, f"insp-{task['cell_code']}")
+    for step in ("acknowledge", "on-site"):
+        assert httpx.post(f"{base}/tasks/{task['id']}/{step}", json={}, headers=inspector).status_code == 200
+    rejected = {"verdict": "rejected", "reason_code": "industrial_heat_source", "reason_text": "砖厂"}
+    response = httpx.post(f"{base}/tasks/{task['id']}/verdict", json=rejected, headers=inspector)
+    assert response.status_code == 200, response.text
+    operator = _login(base, f"op-{task['cell_code'][:6]}")
+    proposal = httpx.get(f"{base}/heat-sources/proposals", headers=operator).json()[0]
+    answers = _race(
+        f"{base}/heat-sources/proposals/{proposal['id']}", operator, [{"accept": True, "radius_m": 50}] * 10
+    )
+    assert Counter(r.status_code for r in answers) == {200: 1, 409: 9}, [r.text[:200] for r in answers]
+    with rt.sessions() as session:
+        made = session.scalars(
+            select(HeatSourceRow).where(HeatSourceRow.external_id == f"proposal-{proposal['id']}")
+        )
+        assert len(made.all()) == 1
+        decisions = select(func.count()).where(
+            RegistryEvent.kind == "proposal", RegistryEvent.object_id == str(proposal["id"])
+        )
+        assert session.scalar(decisions.select_from(RegistryEvent)) == 1

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from firegrid import errors, i18n
+from firegrid.redact import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,10 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         detail = "the database is unavailable; try again shortly"
         code, key = "service_unavailable", "error.service_unavailable"
-    elif isinstance(exc, errors.FiregridError):
-        detail, code, key = str(exc), exc.code, exc.message_key
+    elif isinstance(exc, errors.FiregridError):  # an error naming a URL never hands out its credentials
+        detail, code, key = redact_text(str(exc)), exc.code, exc.message_key
     else:
-        detail, code, key = str(exc), "error", "error.error"
+        detail, code, key = redact_text(str(exc)), "error", "error.error"
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "5"}

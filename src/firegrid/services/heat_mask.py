@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firegrid.detect.detections import Detections
-from firegrid.errors import InputError, NotFoundError
+from firegrid.errors import ConflictError, InputError, NotFoundError
 from firegrid.firepoints import read_fire_points
 from firegrid.services.heat_sources import add_heat_source
 from firegrid.services.ownership import Writer, active_tree, locate, record
+from firegrid.store.cas import compare_and_set
 from firegrid.store.tables import DetectionRow, HeatMaskCandidate, HeatSourceProposal, HeatSourceRow
 from firegrid.suppress.heat_mask import HeatPoints, MaskParams, find_candidates
 from firegrid.suppress.heat_sources import HeatSource
@@ -132,7 +133,12 @@ def decide(
     row = session.get(HeatMaskCandidate, candidate_id)
     if row is None or (writer.principal is not None and not writer.principal.sees(row.owner_path)):
         raise NotFoundError(f"没有持续热源候选 {candidate_id} / no heat-mask candidate {candidate_id}")
-    row.status, row.decided_by, row.decided_at = ("accepted" if accept else "rejected"), writer.actor, now
+    decision = {"status": "accepted" if accept else "rejected", "decided_by": writer.actor, "decided_at": now}
+    if not compare_and_set(session, row, {"status": row.status, "decided_at": row.decided_at}, decision):
+        raise ConflictError(
+            f"持续热源候选 {candidate_id} 刚被他人处理"
+            f" / heat-mask candidate {candidate_id} was decided meanwhile"
+        )
     if accept:
         source = HeatSource(
             name=f"持续热源 {row.lat:.3f}N {row.lon:.3f}E ({row.days} 天)",

@@ -16,6 +16,7 @@ from firegrid.auth.roles import Principal
 from firegrid.errors import ConflictError, FiregridError, InputError, NotFoundError, RowError
 from firegrid.grid.ownership import max_extent_m
 from firegrid.services.ownership import Writer, locate, record, visible
+from firegrid.store.cas import compare_and_set
 from firegrid.store.tables import HeatSourceProposal, HeatSourceRow
 from firegrid.suppress.heat_sources import HeatSource, from_point, read_heat_sources
 from firegrid.suppress.matching import SuppressionIndex
@@ -178,13 +179,14 @@ def decide_proposal(
     proposal = session.get(HeatSourceProposal, proposal_id)
     if proposal is None or (writer.principal is not None and not writer.principal.sees(proposal.owner_path)):
         raise NotFoundError(f"没有热源建议 {proposal_id} / no heat-source proposal {proposal_id}")
-    if proposal.status != "proposed":
-        raise ConflictError(f"proposal {proposal_id} was already {proposal.status}")
-    proposal.status, proposal.decided_by, proposal.decided_at = (
-        ("accepted" if accept else "declined"),
-        writer.actor,
-        now,
-    )
+    decision = {"status": "accepted" if accept else "declined", "decided_by": writer.actor, "decided_at": now}
+    if proposal.status != "proposed" or not compare_and_set(
+        session, proposal, {"status": "proposed"}, decision
+    ):
+        raise ConflictError(
+            f"热源建议 {proposal_id} 已处理 ({proposal.status})"
+            f" / proposal {proposal_id} was already {proposal.status}"
+        )
     if accept:
         source = from_point(
             f"工业热源 (任务 #{proposal.task_id})",

@@ -7,9 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from firegrid import i18n
 from firegrid.auth.roles import Principal, Role
@@ -18,6 +17,7 @@ from firegrid.errors import ConflictError, NotFoundError
 from firegrid.grid.cells import GridTree
 from firegrid.localtime import format_time
 from firegrid.services.notifications import Audience, Directory, notify
+from firegrid.store.cas import compare_and_set
 from firegrid.store.tables import (
     IncidentRow,
     SiteRow,
@@ -239,14 +239,8 @@ def transition(
     values: dict[str, Any] = {"status": target.value, "version": task.version + 1, "updated_at": now}
     if stamp and target in STAMPS:
         values[STAMPS[target]] = now
-    won = session.execute(
-        update(TaskRow)
-        .where(TaskRow.id == task.id, TaskRow.status == task.status, TaskRow.version == task.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if not won.rowcount:  # type: ignore[attr-defined]
-        session.refresh(task)
+    current = {"status": task.status, "version": task.version}
+    if not compare_and_set(session, task, current, values):
         raise changed_meanwhile(task.id, task.status)
     session.add(
         TaskEvent(
@@ -254,15 +248,13 @@ def transition(
             at=now,
             actor=actor,
             action=action,
-            from_status=task.status,
+            from_status=current["status"],
             to_status=target.value,
             reason=reason,
             lon=lon,
             lat=lat,
         )
     )
-    for key, value in values.items():
-        set_committed_value(task, key, value)
     return task
 
 
