@@ -154,3 +154,26 @@ def test_the_radius_is_bounded_except_for_admins(demo_settings: Settings) -> Non
             session.rollback()
     finally:
         rt.close()
+
+
+def test_cameras_and_sites_cannot_vouch_for_another_county(
+    client: TestClient, admin: dict[str, str], places: dict[str, tuple[float, float]]
+) -> None:
+    """A camera counts for the compliance of the site it watches: only a site of the writer's area."""
+    (lon, lat), (olon, olat) = places[OWN], places[OTHER]
+    ring = [[olon, olat], [olon + 0.001, olat], [olon + 0.001, olat + 0.001], [olon, olat]]
+    site = {"id": "vouch-theirs", "name": "他县工地", "polygon": {"type": "Polygon", "coordinates": [ring]}}
+    assert client.post("/sites", json=site, headers=admin).status_code == 201
+    camera = {
+        "lon": olon, "lat": olat, "stream": {"kind": "snapshot", "url": "http://127.0.0.1:9/s.jpg"},
+        "presets": [{"name": "n", "pan_deg": 0, "hfov_deg": 45}],
+    }  # fmt: skip
+    assert client.put("/cameras/vouch-their-cam", json=camera, headers=admin).status_code == 200
+    operator = login(client, f"op-{OWN}")
+    mine = {**camera, "lon": lon, "lat": lat, "site_id": "vouch-theirs"}
+    assert client.put("/cameras/vouch-mine", json=mine, headers=operator).status_code == 403
+    ring = [[lon, lat], [lon + 0.0005, lat], [lon + 0.0005, lat + 0.0005], [lon, lat]]
+    own_site = {"id": "vouch-mine", "name": "x", "polygon": {"type": "Polygon", "coordinates": [ring]}}
+    claimed = client.post("/sites", json={**own_site, "cameras": ["vouch-their-cam"]}, headers=operator)
+    assert claimed.status_code == 403, claimed.text
+    assert client.post("/sites", json=own_site, headers=operator).status_code == 201

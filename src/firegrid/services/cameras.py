@@ -33,7 +33,7 @@ from firegrid.services.ownership import Writer
 from firegrid.services.ownership import record as audit
 from firegrid.services.scenes import check_scene_path
 from firegrid.store.db import transaction
-from firegrid.store.tables import CameraRow, utcnow
+from firegrid.store.tables import CameraRow, SiteRow, utcnow
 
 log = logging.getLogger(__name__)
 CAMERA_SECRET_PREFIX = "FIREGRID_CAMERA_"
@@ -91,6 +91,9 @@ def upsert_camera(session: Session, config: CameraConfig, writer: Writer | None 
     owner = point_owner(writer.tree, config.lon, config.lat) if writer.tree is not None else ""
     row = session.get(CameraRow, config.id)
     writer.admit(row.owner_path if row else None, owner, f"摄像头 {config.id} / camera {config.id}")
+    site = session.get(SiteRow, config.site_id) if config.site_id else None
+    if site is not None:  # watching a site counts for its compliance: only a site of the writer's area
+        writer.admit(site.owner_path, site.owner_path, f"工地 {site.id} / site {site.id}")
     if row is None:
         row = CameraRow(id=config.id, config=config.model_dump(mode="json"), enabled=config.enabled)
         session.add(row)
