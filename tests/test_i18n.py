@@ -28,6 +28,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 ENUMS: list[tuple[str, type[StrEnum]]] = [
     ("status", TaskStatus),
     ("next", TaskStatus),
+    ("now", TaskStatus),
     ("action", TaskAction),
     ("reason", RejectReason),
     ("flag", PhotoFlag),

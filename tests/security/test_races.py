@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from firegrid import i18n
 from firegrid.cli.demo import DEMO_PASSWORD, prepare
 from firegrid.store.db import migrate
 from firegrid.store.tables import HeatSourceRow, RegistryEvent, TaskEvent
@@ -131,8 +132,10 @@ def test_one_verdict_wins_and_one_acknowledge_wins(served: tuple[str, Runtime]) 
     final = httpx.get(f"{base}/tasks/{verdict_task['id']}", headers=admin).json()
     assert final["status"] == winner["status"] and final["verdict"] == winner["status"]
     assert _events(rt, verdict_task["id"], "verdict") == 1
-    for loser in (r for r in answers if r.status_code == 409):
-        assert final["status"] in loser.json()["detail"], loser.text  # names the state it is in now
+    for loser in (r.json() for r in answers if r.status_code == 409):
+        assert final["status"] in loser["detail"], loser  # names the state it is in now
+        if loser["code"] == "changed_meanwhile":  # lost the race itself: people read the state too
+            assert i18n.label("status", final["status"]) in loser["message"], loser
     acker = _login(base, f"insp-{ack_task['cell_code']}")
     answers = _race(f"{base}/tasks/{ack_task['id']}/acknowledge", acker, [{}] * 10)
     assert Counter(r.status_code for r in answers) == {200: 1, 409: 9}, [r.text[:200] for r in answers]

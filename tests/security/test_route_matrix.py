@@ -140,7 +140,7 @@ TASK_IN_STATE = {
     "/tasks/{task_id}/close": "task_handled",
     "/tasks/{task_id}/merge": "task_dup",
 }
-FIXED = {"fmt": "csv", "kind": "frame"}
+FIXED = {"fmt": "csv", "kind": "frame", "z": "0", "x": "0", "y": "0"}
 
 
 def _subscription() -> dict[str, Any]:

@@ -37,6 +37,23 @@ NEXT: Labels = {  # what a task in this status needs next: the message of a refu
     "closed": ("任务已销号, 无需再操作", "The task is closed; nothing more to do"),
 }
 
+NOW: Labels = {  # the state a task is in now: the message of a request that lost a race for it (409)
+    "new": ("任务刚被他人处理, 现为新任务", "Changed meanwhile by someone else; the task is now new"),
+    "dispatched": (
+        "任务刚被他人处理, 现为已推送",
+        "Changed meanwhile by someone else; the task is now dispatched",
+    ),
+    "acknowledged": ("任务刚被他人签收", "Changed meanwhile: someone else acknowledged the task"),
+    "on_site": ("任务刚被他人处理, 现为已到场", "Changed meanwhile by someone else; the task is now on site"),
+    "confirmed": (
+        "任务刚被他人处理, 现为查实",
+        "Changed meanwhile by someone else; the task is now confirmed",
+    ),
+    "rejected": ("任务刚被他人处理, 现为查否", "Changed meanwhile by someone else; the task is now rejected"),
+    "handled": ("任务刚被他人处理, 现为已处置", "Changed meanwhile by someone else; the task is now handled"),
+    "closed": ("任务刚被他人销号", "Changed meanwhile: someone else closed the task"),
+}
+
 ACTION: Labels = {  # workflow.TaskAction: the history of a task
     "create": ("生成任务", "task created"),
     "dispatch": ("已推送", "pushed"),
@@ -166,12 +183,18 @@ ERROR: Labels = {  # errors.FiregridError.code: the "message" of an API error
     "task_closed": ("任务已销号", "The task is closed"),
     "no_grid": ("尚未导入网格", "No grid has been imported"),
     "server_error": ("服务器内部错误", "Internal server error"),
+    "changed_meanwhile": ("任务刚被他人处理, 请刷新", "Changed meanwhile by someone else; reload"),
+    "already_decided": ("已被他人处理过", "Already decided by someone else"),
+    "outside_area": ("超出您的辖区, 不能修改", "Outside your area; you may not change it"),
+    "radius_too_large": ("范围过大, 超过允许的半径", "Too large: above the allowed radius"),
+    "reroute_too_far": ("只能转给事件附近的网格", "Re-route only to a cell near the incident"),
 }
 
 GROUPS: dict[str, Labels] = {
     "status": STATUS,
     "map_status": MAP_STATUS,
     "next": NEXT,
+    "now": NOW,
     "action": ACTION,
     "reason": REASON,
     "flag": FLAG,

@@ -90,10 +90,10 @@ def upsert_camera(session: Session, config: CameraConfig, writer: Writer | None 
     writer = (writer or Writer()).with_tree(session)
     owner = point_owner(writer.tree, config.lon, config.lat) if writer.tree is not None else ""
     row = session.get(CameraRow, config.id)
-    writer.admit(row.owner_path if row else None, owner, f"摄像头 {config.id} / camera {config.id}")
+    writer.admit(row.owner_path if row else None, owner, f"camera {config.id}")
     site = session.get(SiteRow, config.site_id) if config.site_id else None
     if site is not None:  # watching a site counts for its compliance: only a site of the writer's area
-        writer.admit(site.owner_path, site.owner_path, f"工地 {site.id} / site {site.id}")
+        writer.admit(site.owner_path, site.owner_path, f"site {site.id}")
     if row is None:
         row = CameraRow(id=config.id, config=config.model_dump(mode="json"), enabled=config.enabled)
         session.add(row)

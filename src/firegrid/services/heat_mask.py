@@ -132,12 +132,11 @@ def decide(
     candidate of the writer's subtree (audited)."""
     row = session.get(HeatMaskCandidate, candidate_id)
     if row is None or (writer.principal is not None and not writer.principal.sees(row.owner_path)):
-        raise NotFoundError(f"没有持续热源候选 {candidate_id} / no heat-mask candidate {candidate_id}")
+        raise NotFoundError(f"no heat-mask candidate {candidate_id}")
     decision = {"status": "accepted" if accept else "rejected", "decided_by": writer.actor, "decided_at": now}
     if not compare_and_set(session, row, {"status": row.status, "decided_at": row.decided_at}, decision):
         raise ConflictError(
-            f"持续热源候选 {candidate_id} 刚被他人处理"
-            f" / heat-mask candidate {candidate_id} was decided meanwhile"
+            f"heat-mask candidate {candidate_id} was decided meanwhile", code="already_decided"
         )
     if accept:
         source = HeatSource(
@@ -153,7 +152,7 @@ def decide(
     elif row.heat_source_id is not None:
         old = session.get(HeatSourceRow, row.heat_source_id)
         if old is not None and old.is_active:
-            writer.admit(old.owner_path, old.owner_path, f"热源 {old.id} / heat source {old.id}")
+            writer.admit(old.owner_path, old.owner_path, f"heat source {old.id}")
             old.is_active = False
             record(session, writer.actor, "heat_source", old.id, "deactivate", old.owner_path, mask=row.key)
     record(session, writer.actor, "heat_mask", row.id, row.status, row.owner_path, key=row.key)

@@ -56,12 +56,12 @@ def _extent_m(source: HeatSource) -> float:
 def _refusal(
     writer: Writer, row: HeatSourceRow | None, owner: str, source: HeatSource, max_radius_m: float | None
 ) -> FiregridError | None:
-    what = f"热源 {source.external_id} / heat source {source.external_id}"
+    what = f"heat source {source.external_id}"
     refused = writer.refusal(row.owner_path if row is not None else None, owner, what)
     if refused is None and max_radius_m and not writer.unrestricted and _extent_m(source) > max_radius_m:
         refused = InputError(
-            f"{what}: 半径 {_extent_m(source):.0f} m 超过上限 {max_radius_m:.0f} m"
-            f" / radius {_extent_m(source):.0f} m is above the limit of {max_radius_m:.0f} m"
+            f"{what}: radius {_extent_m(source):.0f} m is above the limit of {max_radius_m:.0f} m",
+            code="radius_too_large",
         )
     return refused
 
@@ -148,7 +148,7 @@ def add_heat_source(
 
 def deactivate(session: Session, principal: Principal, source_id: int, actor: str | None = None) -> None:
     """Stop suppressing with an entry of the caller's subtree (kept for the audit)."""
-    row: HeatSourceRow = visible(principal, session.get(HeatSourceRow, source_id), f"热源 {source_id}")
+    row: HeatSourceRow = visible(principal, session.get(HeatSourceRow, source_id), f"heat source {source_id}")
     if row.is_active:
         row.is_active = False
         record(session, actor or principal.name, KIND, row.id, "deactivate", row.owner_path, **_detail(row))
@@ -178,15 +178,12 @@ def decide_proposal(
     inspector's heat-source proposal of the writer's subtree (audited)."""
     proposal = session.get(HeatSourceProposal, proposal_id)
     if proposal is None or (writer.principal is not None and not writer.principal.sees(proposal.owner_path)):
-        raise NotFoundError(f"没有热源建议 {proposal_id} / no heat-source proposal {proposal_id}")
+        raise NotFoundError(f"no heat-source proposal {proposal_id}")
     decision = {"status": "accepted" if accept else "declined", "decided_by": writer.actor, "decided_at": now}
     if proposal.status != "proposed" or not compare_and_set(
         session, proposal, {"status": "proposed"}, decision
     ):
-        raise ConflictError(
-            f"热源建议 {proposal_id} 已处理 ({proposal.status})"
-            f" / proposal {proposal_id} was already {proposal.status}"
-        )
+        raise ConflictError(f"proposal {proposal_id} was already {proposal.status}", code="already_decided")
     if accept:
         source = from_point(
             f"工业热源 (任务 #{proposal.task_id})",

@@ -52,7 +52,7 @@ def owned_by(column: InstrumentedAttribute[Any], principal: Principal) -> Column
 def visible(principal: Principal, row: Owned | None, what: str) -> Any:
     """The row if the caller's subtree holds it; otherwise ``NotFoundError`` (no existence leak)."""
     if row is None or not principal.sees(row.owner_path):
-        raise NotFoundError(f"没有{what} / no {what} in your area")
+        raise NotFoundError(f"no {what} in your area")
     return row
 
 
@@ -61,10 +61,9 @@ def check_inside(principal: Principal, path: str, what: str) -> None:
     if principal.sees(path):
         return
     areas = ", ".join(p.rsplit("/", 1)[-1] for p in principal.paths or ()) or "-"
-    where = path.rsplit("/", 1)[-1] if path else "全域 / the whole deployment"
+    where = path.rsplit("/", 1)[-1] if path else "the whole deployment"
     raise PermissionDeniedError(
-        f"{what} 超出你的辖区 ({areas}), 其范围属于 {where}"
-        f" / {what} is not inside your area ({areas}); it belongs to {where}"
+        f"{what} is not inside your area ({areas}); it belongs to {where}", code="outside_area"
     )
 
 
@@ -115,7 +114,7 @@ class Writer:
             return None
         if current is not None and not self.principal.sees(current):
             return PermissionDeniedError(
-                f"{what} 属于其他辖区, 不能覆盖 / {what} belongs to another area and cannot be overwritten"
+                f"{what} belongs to another area and cannot be overwritten", code="outside_area"
             )
         try:
             check_inside(self.principal, new, what)

@@ -53,13 +53,13 @@ def upsert_site(session: Session, record: SiteRecord, writer: Writer | None = No
     geometry = record.geometry()
     owner = locate(writer.tree, geometry)
     row = session.get(SiteRow, record.id)
-    writer.admit(row.owner_path if row else None, owner, f"工地 {record.id} / site {record.id}")
+    writer.admit(row.owner_path if row else None, owner, f"site {record.id}")
     for camera in session.scalars(select(CameraRow).where(CameraRow.id.in_(record.cameras))):
-        writer.admit(camera.owner_path, camera.owner_path, f"摄像头 {camera.id} / camera {camera.id}")
+        writer.admit(camera.owner_path, camera.owner_path, f"camera {camera.id}")
     for monitor in record.monitors:  # a monitor of another site moves only within the writer's area
         taken = session.scalar(select(SiteRow).join(SiteMonitor).where(SiteMonitor.mn == monitor.mn))
         if taken is not None and taken.id != record.id:
-            writer.admit(taken.owner_path, owner, f"监测仪 {monitor.mn} / monitor {monitor.mn}")
+            writer.admit(taken.owner_path, owner, f"monitor {monitor.mn}")
     inside = geometry.representative_point()
     minx, miny, maxx, maxy = geometry.bounds
     values: dict[str, Any] = {

@@ -47,7 +47,7 @@ def upsert_source(session: Session, config: Config, writer: Writer | None = None
     writer = writer or Writer()
     row = session.scalars(select(SourceRow).where(SourceRow.name == config.name)).first()
     owner = row.owner_path if row is not None else home_path(writer.principal) if writer.principal else ""
-    writer.admit(row.owner_path if row else None, owner, f"数据源 {config.name} / source {config.name}")
+    writer.admit(row.owner_path if row else None, owner, f"source {config.name}")
     data = config.model_dump(mode="json")
     audit(session, writer.actor, "source", config.name, "upsert", owner, source_kind=config.kind)
     if row is None:

@@ -219,9 +219,9 @@ def _reroute(
         away = distance_to_cell_m(tree, target, incident.lon, incident.lat)
         if away > reroute_max_m:
             raise InputError(
-                f"网格 {target} 距事件 {away / 1000:.1f} km, 只能转给事件附近 {reroute_max_m / 1000:.1f} km"
-                f" 以内的网格 / cell {target} is {away / 1000:.1f} km from the incident; an 'outside my"
-                f" area' re-route may only go to a cell within {reroute_max_m / 1000:.1f} km of it"
+                f"cell {target} is {away / 1000:.1f} km from the incident; an 'outside my area' re-route"
+                f" may only go to a cell within {reroute_max_m / 1000:.1f} km of it",
+                code="reroute_too_far",
             )
     transition(
         session,
