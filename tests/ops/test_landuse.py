@@ -12,7 +12,7 @@ from rasterio.transform import from_origin
 from sqlalchemy import select
 
 from firegrid.config import PipelineConfig, Settings
-from firegrid.services import stats, task_actions
+from firegrid.services import cell_stats, stats, task_actions
 from firegrid.services.users import principal_for_user
 from firegrid.store.db import migrate, transaction
 from firegrid.store.tables import DetectionRow, IncidentRow, TaskRow, User, utcnow
@@ -79,10 +79,10 @@ def test_cropland_fires_are_straw_burning_and_ranked_first(gated: Runtime) -> No
         admin = principal_for_user(
             session, session.scalars(select(User).where(User.username == "op-C")).one()
         )
-        before = stats.ranking(session, admin, grid.tree, grid.version_id, stats.Window(), utcnow())
+        before = cell_stats.ranking(session, admin, grid.tree, grid.version_id, stats.Window(), utcnow())
     assert [(r["code"], r["confirmed"], r["straw_burning"]) for r in before] == [("T2", 1, 0), ("T1", 0, 0)]
     _confirm(gated, crop, "insp-T1V1")
     with gated.sessions() as session:
-        after = stats.ranking(session, admin, grid.tree, grid.version_id, stats.Window(), utcnow())
+        after = cell_stats.ranking(session, admin, grid.tree, grid.version_id, stats.Window(), utcnow())
         assert session.get_one(TaskRow, crop).status == "confirmed"
     assert [(r["code"], r["straw_burning"]) for r in after] == [("T1", 1), ("T2", 0)]  # straw burning ranks

@@ -119,8 +119,58 @@ def test_township_page_map_ranking_and_time_filter(server: dict[str, Any], brows
     assert int(page.inner_text("#point-count")) == len(hits)
     page.locator("path.point").first.click()  # drill down to the task
     page.wait_for_selector("#detail h3")
+    _bins_follow_the_view(page, server, admin, len(hits))
     assert watch.problems() == []
     context.close()
+
+
+def _bins_follow_the_view(page: Any, server: dict[str, Any], admin: dict[str, str], n_hits: int) -> None:
+    """Past the point limit the view's hits come as bins (sized markers, heat); moving the map
+    loads the new view's layer."""
+    page.evaluate("window.MapData.pointLimit = 0; window.mapReady = false")
+    page.dispatch_event("#filters", "change")
+    page.wait_for_function("window.mapReady === true")
+    url = page.evaluate("window.MapData.hitsUrl")
+    layer = httpx.get(server["base"] + url, headers=admin).json()
+    assert layer["mode"] == "bins" and layer["total"] == n_hits
+    assert page.locator("path.bin").count() == len(layer["bins"]) > 0
+    assert (
+        int(page.inner_text("#point-count")) == n_hits
+        and page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    )
+    page.screenshot(path=str(ARTIFACTS / "map-bins.png"))
+    zoom = page.evaluate("firegridState.map.getZoom()")
+    page.locator("path.bin").first.click()  # a bin zooms in on itself
+    page.wait_for_function(f"window.MapData.hitsUrl !== {url!r}")
+    assert page.evaluate("firegridState.map.getZoom()") == zoom + 2
+    page.evaluate("window.MapData.pointLimit = null")
+
+
+def test_the_browser_revalidates_map_layers(server: dict[str, Any], browser: Any) -> None:
+    """A filter change asks again for the outlines, which have not changed: the browser's cache sends
+    If-None-Match and the server answers 304 (Playwright's request routing would turn the cache off, so
+    this page is watched by listening, not routing; it may only talk to the test server)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    hosts = set()
+    page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+    page.goto(f"{server['base']}/map/")
+    login(page, "admin")
+    page.wait_for_function("window.mapReady === true")
+    before = _not_modified(server, "/stats/cells/shapes.geojson")
+    page.evaluate("window.mapReady = false")
+    page.select_option("select[name=hazard]", "fire")  # a change event: numbers, ranking and hits again
+    page.wait_for_function("window.mapReady === true")
+    assert _not_modified(server, "/stats/cells/shapes.geojson") == before + 1
+    assert hosts == {server["base"].split("/")[2]}
+    context.close()
+
+
+def _not_modified(server: dict[str, Any], route: str) -> float:
+    """How many 304 answers the server gave on ``route`` (its Prometheus counter)."""
+    metrics = httpx.get(f"{server['base']}/metrics").text
+    line = f'firegrid_http_requests_total{{method="GET",route="{route}",status="304"}} '
+    return sum(float(m.split()[-1]) for m in metrics.splitlines() if m.startswith(line))
 
 
 def _token(server: dict[str, Any], username: str) -> dict[str, str]:

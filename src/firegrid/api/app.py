@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry
 
 from firegrid import __version__
 from firegrid.api.access import At, access
+from firegrid.api.cache import ResponseCache
 from firegrid.api.deps import AppState
 from firegrid.api.docs import mount_docs
 from firegrid.api.errors import add_exception_handlers
@@ -28,6 +29,7 @@ from firegrid.api.routes import (
     heat_sources,
     incidents,
     ingest,
+    maps,
     masks,
     notify,
     review,
@@ -122,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def root() -> RedirectResponse:
         return RedirectResponse("/app/")
 
-    app.state.response_cache = {}
+    app.state.response_cache = ResponseCache()
     mount_pages(app)
     mount_docs(app)
 
@@ -140,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sites,
         users,
         notify,
+        maps,
         review,
         exports,
         ui,

@@ -32,22 +32,25 @@ class AppState:
     runtime: Runtime
     queue: TaskQueue
     jwt_keys: list[str] = field(default_factory=list)  # current signing key first, then rotated-out ones
-    principals: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+    principals: dict[str, tuple[float, Principal, float]] = field(default_factory=dict)
 
     def cached_principal(self, token: str) -> Principal | None:
-        """A principal resolved for this token in the last ``PRINCIPAL_TTL_S`` seconds."""
+        """A principal resolved for this token (its signature checked) in the last
+        ``PRINCIPAL_TTL_S`` seconds, while the token has not expired."""
         hit = self.principals.get(token)
-        return hit[1] if hit is not None and time.monotonic() - hit[0] < PRINCIPAL_TTL_S else None
+        if hit is None or time.monotonic() - hit[0] >= PRINCIPAL_TTL_S or time.time() >= hit[2]:
+            return None
+        return hit[1]
 
-    def remember(self, token: str, principal: Principal) -> None:
-        """Keep a resolved principal (bounded)."""
+    def remember(self, token: str, principal: Principal, expires: float) -> None:
+        """Keep a resolved principal until ``expires`` (epoch seconds) at the latest (bounded)."""
         if len(self.principals) > 4096:
             self.principals.clear()
-        self.principals[token] = (time.monotonic(), principal)
+        self.principals[token] = (time.monotonic(), principal, expires)
 
 
-def get_state(request: Request) -> AppState:
-    """The app state built in the lifespan."""
+async def get_state(request: Request) -> AppState:
+    """The app state built in the lifespan (async: no thread hop for an attribute read)."""
     state: AppState = request.app.state.firegrid
     return state
 
@@ -82,17 +85,17 @@ def get_principal(
         return principal_for_api_key(session, api_key)
     if not token:
         raise AuthError("not authenticated")
+    cached = state.cached_principal(token)  # the same token, checked within the TTL: no re-verify
+    if cached is not None:
+        return cached
     claims = credentials.decode_token(
         token, state.jwt_keys or state.runtime.settings.jwt_keys()
     )  # and expiry
-    cached = state.cached_principal(token)
-    if cached is not None:
-        return cached
     user = session.scalars(select(User).where(User.username == claims.get("sub"))).first()
     if user is None or not user.is_active:
         raise AuthError("unknown or disabled user")
     principal = principal_for_user(session, user)
-    state.remember(token, principal)
+    state.remember(token, principal, float(claims.get("exp", 0)))
     return principal
 
 

@@ -73,7 +73,7 @@ def escalate_due(ctx: IngestContext, now: datetime) -> EscalationRun:
                 _notify_level(session, ctx, grid.tree, task, name, deadline, level, now)
                 run.escalated.setdefault(task.id, []).append(level)
             if due > task.escalation_level:
-                task.escalation_level, task.escalated_at = due, now
+                task.escalation_level, task.escalated_at, task.updated_at = due, now, now
     return run
 
 

@@ -22,7 +22,8 @@ from firegrid import i18n
 from firegrid.auth.roles import Principal
 from firegrid.grid.cells import GridTree
 from firegrid.localtime import format_time
-from firegrid.services.stats import Window, cells, hits, ranking
+from firegrid.services.cell_stats import cells, ranking
+from firegrid.services.stats import Window, hits
 from firegrid.store.tables import IncidentRevision, IncidentRow, TaskRow
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"

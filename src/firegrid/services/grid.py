@@ -78,6 +78,9 @@ def _cell_row(version_id: int, cell: GridCell, tree: GridTree) -> dict[str, obje
     }
 
 
+_ACTIVE_ID = select(GridVersion.id).where(GridVersion.is_active).limit(1)  # built once: asked per request
+
+
 def active_version(session: Session) -> GridVersion | None:
     """The active grid version, if any grid was imported."""
     return session.scalars(select(GridVersion).where(GridVersion.is_active)).first()
@@ -127,15 +130,15 @@ class GridCache:
         self._grid: ActiveGrid | None = None
 
     def get(self, session: Session) -> ActiveGrid | None:
-        """The active grid (None when no grid was imported)."""
-        version = active_version(session)
-        if version is None:
+        """The active grid (None when no grid was imported); one id lookup when it is built."""
+        version_id = session.scalar(_ACTIVE_ID)
+        if version_id is None:
             return None
         with self._lock:
-            if self._grid is None or self._grid.version_id != version.id:
-                tree = load_tree(session, version.id)
-                self._grid = ActiveGrid(version.id, tree, GridIndex(tree, self.buffer_m))
-                log.info("built routing index for grid version %s (%d cells)", version.id, len(tree))
+            if self._grid is None or self._grid.version_id != version_id:
+                tree = load_tree(session, version_id)
+                self._grid = ActiveGrid(version_id, tree, GridIndex(tree, self.buffer_m))
+                log.info("built routing index for grid version %s (%d cells)", version_id, len(tree))
             return self._grid
 
 

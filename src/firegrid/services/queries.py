@@ -7,13 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from firegrid.auth.roles import Permission, Principal
 from firegrid.errors import NotFoundError
 from firegrid.grid.cells import PATH_SEPARATOR
-from firegrid.store.tables import DetectionRow, IncidentRow, TaskAssignee, TaskEvent, TaskRow, User
+from firegrid.store.tables import (
+    DetectionRow,
+    GridVersion,
+    IncidentRow,
+    TaskAssignee,
+    TaskEvent,
+    TaskRow,
+    User,
+)
 from firegrid.types import BBox, DetectionStatus
 
 
@@ -144,6 +152,27 @@ def cards_of_user(
     elif not include_done:
         query = query.where(TaskRow.status.not_in(("closed",)))
     return [(t, i) for t, i in session.execute(query.order_by(TaskRow.id)).all()]
+
+
+_CARDS_VERSION = (  # built once: asked on every "my tasks"
+    select(
+        func.count(),
+        func.max(TaskRow.id),
+        func.max(TaskRow.updated_at),
+        func.max(IncidentRow.updated_at),
+        select(GridVersion.id).where(GridVersion.is_active).limit(1).scalar_subquery(),  # place names
+    )
+    .select_from(TaskAssignee)
+    .join(TaskRow, TaskRow.id == TaskAssignee.task_id)
+    .join(IncidentRow, IncidentRow.id == TaskRow.incident_id)
+    .where(TaskAssignee.user_id == bindparam("user_id"))
+)
+
+
+def cards_version(session: Session, user_id: int) -> tuple[Any, ...]:
+    """What a user's task cards depend on: their assignments, the newest change of those tasks and
+    incidents (every change of a task or an incident moves its ``updated_at``), the active grid."""
+    return tuple(session.execute(_CARDS_VERSION, {"user_id": user_id}).one())
 
 
 def task_assignees(session: Session, task_id: int) -> list[str]:

@@ -10,10 +10,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from firegrid.api import map_params
 from firegrid.api.access import At, access
 from firegrid.api.bulletin_page import render_bulletin
 from firegrid.api.deps import LangDep, PrincipalDep, SessionDep, StateDep
-from firegrid.api.routes.review import HazardQ, Since, Until, _grid, _window
+from firegrid.api.map_params import HazardQ, Since, Until
 from firegrid.api.schemas import binary
 from firegrid.auth.roles import Principal
 from firegrid.services import export_table, exports, queries
@@ -44,7 +45,7 @@ def export_incidents(
     cells) and the codes in trailing columns; GeoJSON with codes and UTC times."""
     grid = state.runtime.grids.get(session)
     rows = export_table.incident_rows(
-        session, principal, _window(since, until, hazard), grid.tree if grid else None, utcnow()
+        session, principal, map_params.window(since, until, hazard), grid.tree if grid else None, utcnow()
     )
     zone = state.runtime.settings.pipeline.zone
     stamp = datetime.now(zone).strftime("%Y%m%d-%H%M")
@@ -82,7 +83,7 @@ def cap(incident_id: int, principal: PrincipalDep, session: SessionDep, state: S
 
 
 def _bulletin(state: StateDep, session: SessionDep, principal: Principal, day: date | None) -> dict[str, Any]:
-    grid = _grid(state, session)
+    grid = map_params.active_grid(state, session)
     zone = state.runtime.settings.pipeline.zone
     window = exports.bulletin_window(day or datetime.now(zone).date(), zone)
     return exports.bulletin(session, principal, grid.tree, grid.version_id, window, utcnow())

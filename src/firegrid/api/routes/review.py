@@ -1,138 +1,30 @@
-"""The review side: hit map layers, the township ranking, incident merges/splits (exports and the
-bulletin: ``routes/exports.py``; heat-source proposals and the heat mask: ``routes/masks.py``)."""
+"""The review side: incident merges/splits (the map layers and the ranking: ``routes/maps.py``;
+exports and the bulletin: ``routes/exports.py``; heat-source proposals and the heat mask:
+``routes/masks.py``)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from firegrid.api import map_params
 from firegrid.api.access import At, access
 from firegrid.api.deps import PrincipalDep, ReviewerDep, SessionDep, StateDep
-from firegrid.auth.roles import Permission, Principal
+from firegrid.auth.roles import Permission
 from firegrid.errors import NotFoundError
-from firegrid.services import queries, stats
-from firegrid.services.grid import ActiveGrid
+from firegrid.services import queries
 from firegrid.services.incident_changes import split_incident, undo_change
 from firegrid.services.tasks import create_task
 from firegrid.store.tables import (
     IncidentChange,
     IncidentRow,
-    TaskRow,
-    utcnow,
 )
 
 router = APIRouter(tags=["review"])
 READS = ("incidents", "tasks")
-
-
-def _grid(state: StateDep, session: SessionDep) -> ActiveGrid:
-    grid = state.runtime.grids.get(session)
-    if grid is None:
-        raise NotFoundError("no grid has been imported", code="no_grid")
-    return grid
-
-
-def _window(since: datetime | None, until: datetime | None, hazard: str | None) -> stats.Window:
-    def aware(value: datetime | None) -> datetime | None:
-        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
-
-    return stats.Window(aware(since), aware(until), hazard)
-
-
-Since = Annotated[datetime | None, Query(description="first detection at or after (ISO 8601)")]
-Until = Annotated[datetime | None, Query(description="first detection before")]
-HazardQ = Annotated[Literal["fire", "dust", "site_compliance"] | None, Query()]
-
-
-def _cached(request: Request, session: SessionDep, principal: Principal, key: str, build: Any) -> Response:
-    """JSON, cached per (caller scope, query, data version), with an ETag."""
-    version = session.execute(
-        select(func.count(IncidentRow.id), func.max(IncidentRow.updated_at), func.max(TaskRow.updated_at))
-        .select_from(IncidentRow)
-        .outerjoin(TaskRow, TaskRow.incident_id == IncidentRow.id)
-    ).one()
-    minute = utcnow().strftime("%Y%m%d%H%M")  # overdue colours change with the clock
-    raw = f"{key}|{principal.paths}|{request.url.query}|{tuple(version)}|{minute}"
-    etag = '"' + hashlib.sha1(raw.encode()).hexdigest() + '"'
-    if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    cache: dict[str, bytes] = request.app.state.response_cache
-    body = cache.get(etag)
-    if body is None:
-        body = json.dumps(build(), ensure_ascii=False, separators=(",", ":"), default=str).encode()
-        if len(cache) > 256:
-            cache.clear()
-        cache[etag] = body
-    return Response(
-        body, media_type="application/json", headers={"ETag": etag, "Cache-Control": "private, no-cache"}
-    )
-
-
-@router.get("/stats/hits.geojson", **access(At.SUBTREE, reads=READS))
-def hit_points(
-    request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
-    since: Since = None,
-    until: Until = None,
-    hazard: HazardQ = None,
-    suppressed: bool = False,
-) -> Response:
-    """Incidents as points coloured by task status (``overdue`` included); suppressed points on request."""
-    window = _window(since, until, hazard)
-    return _cached(
-        request,
-        session,
-        principal,
-        "hits",
-        lambda: stats.hits(session, principal, window, utcnow(), suppressed),
-    )
-
-
-@router.get("/stats/cells.geojson", **access(At.SUBTREE, reads=READS))
-def cell_counts(
-    request: Request,
-    principal: PrincipalDep,
-    session: SessionDep,
-    state: StateDep,
-    level: Literal["county", "township", "village"] = "township",
-    since: Since = None,
-    until: Until = None,
-    hazard: HazardQ = None,
-) -> Response:
-    """Cells with pushed / confirmed counts (raw and per 100 km²) for the choropleth."""
-    grid = _grid(state, session)
-    window = _window(since, until, hazard)
-    return _cached(
-        request,
-        session,
-        principal,
-        f"cells:{level}:{grid.version_id}",
-        lambda: stats.cells(session, principal, grid.tree, grid.version_id, level, window, utcnow()),
-    )
-
-
-@router.get("/stats/ranking", **access(At.SUBTREE, reads=READS))
-def township_ranking(
-    principal: PrincipalDep,
-    session: SessionDep,
-    state: StateDep,
-    since: Since = None,
-    until: Until = None,
-    hazard: HazardQ = None,
-) -> list[dict[str, Any]]:
-    """Townships ranked by confirmed points: pushed, confirmed, 查实率, median verify time, overdue."""
-    grid = _grid(state, session)
-    return stats.ranking(
-        session, principal, grid.tree, grid.version_id, _window(since, until, hazard), utcnow()
-    )
 
 
 class SplitIn(BaseModel):
@@ -175,7 +67,7 @@ def split(
     queries.get_incident(session, principal, incident_id)
     change = split_incident(session, incident_id, body.detection_ids, principal.name, body.reason)
     other = session.get_one(IncidentRow, change.other_id)
-    grid = _grid(state, session)
+    grid = map_params.active_grid(state, session)
     task = create_task(
         session, other, grid.tree, state.runtime.settings.pipeline, tuple(state.runtime.channels)
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
+from firegrid.api.cache import cached_json, etag_of
 from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
 from firegrid.api.routes.incidents import FiltersDep
 from firegrid.api.schemas import (
@@ -83,21 +84,41 @@ def _detail(session: SessionDep, runtime: Runtime, task: TaskRow) -> TaskDetail:
     )
 
 
-@router.get("/mine", **access(At.CALLER, reads=("tasks",)))
+@router.get("/mine", response_model=list[TaskCard], **access(At.CALLER, reads=("tasks",)))
 def my_tasks(
+    request: Request,
     principal: PrincipalDep,
     session: SessionDep,
     state: StateDep,
     status: str | None = None,
     done: bool = False,
-) -> list[TaskCard]:
-    """Tasks assigned to the caller: open ones, overdue first, then by the next deadline."""
-    if principal.user_id is None:
+) -> Response:
+    """Tasks assigned to the caller: open ones, overdue first, then by the next deadline. With an
+    ETag per user and data version (the app polling it gets 304 until a task of theirs changes)."""
+    user_id = principal.user_id
+    if user_id is None:
         raise InputError("API keys have no assigned tasks; use GET /tasks")
+    version = queries.cards_version(session, user_id)  # one statement, the active grid included
+    minute = utcnow().strftime("%Y%m%d%H%M")  # "overdue" changes with the clock
+    etag = etag_of("mine", principal, f"{user_id}|{status}|{done}", f"{version}|{minute}")
+    return cached_json(
+        request,
+        etag,
+        lambda: [c.model_dump(mode="json") for c in _cards(session, state, user_id, status, done)],
+    )
+
+
+def _cards(
+    session: SessionDep,
+    state: StateDep,
+    user_id: int,
+    status: str | None,
+    done: bool,
+) -> list[TaskCard]:
     now = utcnow()
     grid = state.runtime.grids.get(session)  # once per request
     cards = []
-    for task, incident in queries.cards_of_user(session, principal.user_id, status, include_done=done):
+    for task, incident in queries.cards_of_user(session, user_id, status, include_done=done):
         owed = stage(task)
         deadline = owed[1] if owed else None
         cards.append(

@@ -71,7 +71,10 @@ class IncidentRow(Base):
     """One fire (or dust source) as seen by one or more detections."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_status_last_seen", "status", "last_seen"),)
+    __table_args__ = (
+        Index("ix_incidents_status_last_seen", "status", "last_seen"),
+        Index("ix_incidents_lon_lat", "lon", "lat"),  # the hit map's view box (SQLite; PostGIS: geom)
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
     hazard: Mapped[str] = mapped_column(String(24), default="fire", server_default="fire")
@@ -92,7 +95,7 @@ class IncidentRow(Base):
     confidence: Mapped[float | None] = mapped_column(Float)  # combined over independent sources
     land_use: Mapped[str | None] = mapped_column(String(24))  # straw_burning, other_vegetation, built_up
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # map data version
 
 
 class IncidentRevision(Base):
@@ -151,7 +154,7 @@ class TaskRow(Base):
     merged_into_id: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")  # +1 per transition (CAS)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # map data version
 
 
 class TaskAssignee(Base):

@@ -56,13 +56,19 @@ function colourScale(value, max) {
 
 async function load() {
   const f = document.getElementById("filters");
-  const q = query();
-  const pts = new URLSearchParams(q); if (f.suppressed.checked) pts.set("suppressed", "true");
-  const cq = new URLSearchParams(q); cq.set("level", f.level.value);
-  const [hits, cells, ranking] = await Promise.all([
-    FG.api("/stats/hits.geojson?" + pts), FG.api("/stats/cells.geojson?" + cq), FG.api("/stats/ranking?" + q)]);
-  state.data = { hits, cells, ranking };
-  draw(f.measure.value, f.heat.checked);
+  const q = query(), seq = (state.loads = (state.loads || 0) + 1);
+  ensureMap();
+  const [cells, ranking] = await Promise.all([loadCells(f.level.value, q), FG.api("/stats/ranking?" + q)]);
+  if (seq !== state.loads) return;  // a newer load (filters changed meanwhile) draws instead
+  state.data = { cells, ranking };
+  drawCells(cells, f.measure.value);
+  if (!state.fitted && cells.features.length) {  // once: later loads keep the reviewer's view
+    state.map.fitBounds(state.layers.cells.getBounds(), { animate: false });
+    state.fitted = true;
+  }
+  await loadHits(q, true);  // the hit layer of this view (layers.js), then of every view moved to
+  if (seq !== state.loads) return;
+  followView(q);
   table(ranking);
   const xl = new URLSearchParams(q);
   document.getElementById("export").onclick = (e) => { e.preventDefault(); download("/export/incidents.xlsx?" + xl, "incidents.xlsx"); };
@@ -74,39 +80,6 @@ async function load() {
 async function download(url, name) {
   const blob = await (await FG.api(url)).blob();
   const a = document.createElement("a"); a.href = URL.createObjectURL(blob); a.download = name; a.click();
-}
-
-function draw(measure, heatOn) {
-  ensureMap();
-  const { hits, cells } = state.data;
-  for (const layer of Object.values(state.layers)) state.map.removeLayer(layer);
-  const max = Math.max(0, ...cells.features.map((c) => c.properties[measure] || 0));
-  state.layers.cells = L.geoJSON(cells, {
-    style: (c) => ({ color: "#7f8c8d", weight: 1, fillOpacity: 0.7, fillColor: colourScale(c.properties[measure], max) }),
-    onEachFeature: (c, layer) => layer.bindTooltip(`${FG.esc(c.properties.name)}: ${t("pushed")} ${c.properties.pushed}, ${t("confirmed")} ${c.properties.confirmed}`),
-  }).addTo(state.map);
-  const points = hits.features.filter((p) => p.geometry);
-  if (heatOn && L.heatLayer) {
-    state.layers.heat = L.heatLayer(points.filter((p) => p.properties.status !== "suppressed")
-      .map((p) => [p.geometry.coordinates[1], p.geometry.coordinates[0], 1]), { radius: 22, blur: 18, maxZoom: 12 }).addTo(state.map);
-  }
-  state.layers.points = L.layerGroup(points.map((p) => {
-    const s = p.properties.status;
-    const m = L.circleMarker([p.geometry.coordinates[1], p.geometry.coordinates[0]], {
-      radius: s === "suppressed" ? 4 : 6, color: "#fff", weight: 1, fillColor: COLORS[s] || "#333", fillOpacity: 0.95,
-      className: "point point-" + s,
-    });
-    m.on("click", () => drill(p));
-    return m;
-  })).addTo(state.map);
-  if (cells.features.length) state.map.fitBounds(state.layers.cells.getBounds());
-  const counts = {};
-  for (const p of points) counts[p.properties.status] = (counts[p.properties.status] || 0) + 1;
-  state.pointCount = points.length; state.statusCounts = counts;
-  document.getElementById("legend").innerHTML = Object.entries(counts).map(([k, n]) =>
-    `<div><i style="background:${COLORS[k] || "#333"}"></i>${t(k)} ${n}</div>`).join("");
-  document.getElementById("summary").innerHTML = `<span>${t("points")}: <b id="point-count">${points.length}</b></span>` +
-    Object.entries(counts).map(([k, n]) => `<span>${t(k)} ${n}</span>`).join("");
 }
 
 function suppressedBecause(reason) {   // the stored reason (an operator's audit text) as people read it
