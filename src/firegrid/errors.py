@@ -9,6 +9,7 @@ the API maps classes to HTTP status codes in one table (``api/errors.py``).
     - RowError                 one bad row in an otherwise good file
     - GridValidationError      a grid file that cannot be imported
     - UploadTooLargeError      an upload above the configured limit
+    - UnsafeFileError          a file or path the file gate refuses (outside the roots, VRT, driver)
   + NotFoundError              an id that does not exist (or is not visible)
   + ConflictError              a state change that is not allowed now
     - IllegalTransitionError   a task transition the state machine refuses
@@ -73,6 +74,11 @@ class UploadTooLargeError(InputError):
     """An upload larger than the configured limit."""
 
     code = "upload_too_large"
+
+
+class UnsafeFileError(InputError):
+    """A file or path the file gate refuses: outside the data roots, a link out of them, markup
+    (GDAL VRT, XML) where data was expected, or a format not allowed for this purpose."""
 
 
 class NotFoundError(FiregridError):

@@ -1,12 +1,13 @@
 """Read vector files (GeoJSON, Shapefile, GeoPackage, ...) into WGS84 shapely features.
 
-Reading goes through pyogrio (GDAL); reprojection to EPSG:4326 through pyproj, with
-axis order longitude, latitude.
+Reading goes through the file gate (``firegrid.files``: driver allowlist, no VRT, no network) and
+pyogrio (GDAL); reprojection to EPSG:4326 through pyproj, with axis order longitude, latitude.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
-from firegrid.errors import InputError
+from firegrid.files import read_vector_raw
 from firegrid.types import WGS84
 
 log = logging.getLogger(__name__)
@@ -41,15 +42,12 @@ class VectorLayer:
     crs: str = WGS84
 
 
-def read_vector(path: Path, layer: str | int | None = None) -> VectorLayer:
-    """Read a vector file; unknown CRS is assumed WGS84 (and logged)."""
-    from pyogrio.errors import DataLayerError, DataSourceError
-    from pyogrio.raw import read
-
-    try:
-        meta, _, wkb, field_data = read(str(path), layer=layer)
-    except (DataSourceError, DataLayerError, OSError) as exc:
-        raise InputError(f"{path.name}: cannot read as a vector file ({exc})") from exc
+def read_vector(
+    path: Path, layer: str | int | None = None, roots: Sequence[Path] | None = None
+) -> VectorLayer:
+    """Read a GeoJSON / zipped Shapefile / GeoPackage / CSV / XLSX file through the file gate
+    (``roots``: where a user-named path must lie); unknown CRS is assumed WGS84 (and logged)."""
+    meta, wkb, field_data = read_vector_raw(path, layer, roots=roots)
     names = [str(n) for n in meta["fields"]]
     geometries = shapely.from_wkb(wkb, on_invalid="ignore") if wkb is not None else None
     source_crs = meta.get("crs") or ""

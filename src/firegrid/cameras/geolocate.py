@@ -80,8 +80,9 @@ def dem_distance(
     camera: CameraConfig, bearing: Bearing, dem_path: Path, step_m: float = 15.0
 ) -> float | None:
     """March the ray over a DEM; the first horizontal distance where it is at or below the terrain."""
-    import rasterio
     from pyproj import Transformer
+
+    from firegrid.files.gate import open_raster
 
     eye = camera.ground_elevation_m + camera.mast_height_m
     tan_el = math.tan(math.radians(bearing.elevation_deg))
@@ -90,7 +91,7 @@ def dem_distance(
     lons, lats, _ = geo.GEOD.fwd(
         np.full(n, camera.lon), np.full(n, camera.lat), np.full(n, bearing.azimuth_deg), distances
     )
-    with rasterio.open(dem_path) as dem:
+    with open_raster(dem_path) as dem:
         xs, ys = Transformer.from_crs(4326, dem.crs, always_xy=True).transform(lons, lats)
         terrain = np.array([v[0] for v in dem.sample(zip(xs, ys, strict=True))], dtype=np.float64)
         if dem.nodata is not None:

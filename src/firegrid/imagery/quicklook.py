@@ -6,10 +6,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import rasterio
 from numpy.typing import NDArray
 from rasterio.enums import Resampling
 
+from firegrid.files.gate import open_raster
 from firegrid.imagery.scene import Scene
 
 RGB = {"landsat": ("b7", "b5", "b4"), "sentinel2": ("b12", "b8a", "b04")}
@@ -19,7 +19,7 @@ def _band(scene: Scene, name: str, shape: tuple[int, int]) -> NDArray[np.float32
     source = scene.bands.get(name) or scene.bands.get(name.replace("b0", "b"))
     if source is None:
         return np.zeros(shape, dtype=np.float32)
-    with rasterio.open(source.path) as ds:
+    with open_raster(source.path) as ds:
         data = ds.read(source.index, out_shape=shape, resampling=Resampling.average).astype(np.float32)
     data = data * np.float32(source.scale) + np.float32(source.offset)
     data[~np.isfinite(data) | (np.abs(data) > 1e10)] = np.nan

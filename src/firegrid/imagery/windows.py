@@ -19,6 +19,7 @@ from rasterio.windows import Window
 
 from firegrid.detect.satellite.base import BandWindow
 from firegrid.errors import InputError
+from firegrid.files.gate import open_raster
 from firegrid.imagery.scene import BandSource, QaSource, Scene
 
 # Landsat Collection 2 QA_PIXEL bits
@@ -69,10 +70,7 @@ class SceneReader:
 
     def _dataset(self, path: str) -> Any:
         if path not in self._open:
-            try:
-                self._open[path] = self._stack.enter_context(rasterio.open(path))
-            except rasterio.errors.RasterioIOError as exc:
-                raise InputError(f"{path}: cannot read raster ({exc})") from exc
+            self._open[path] = self._stack.enter_context(open_raster(path))
         return self._open[path]
 
     def read(self, spec: WindowSpec, bands: tuple[str, ...], halo: int, sun_corrected: bool) -> BandWindow:
