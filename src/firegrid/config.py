@@ -334,6 +334,17 @@ class Settings(BaseSettings):
         """Where downloaded scenes are kept; always allowed for the API."""
         return self.home / "scenes"
 
+    @property
+    def inbox_dir(self) -> Path:
+        """The default watch folder (``FIREGRID_HOME/inbox``)."""
+        return self.home / "inbox"
+
+    def data_roots(self) -> list[Path]:
+        """Folders that paths named over the API (scenes, camera files, watch folders) may lie under:
+        ``home/scenes``, ``home/inbox``, ``home/cameras`` and ``FIREGRID_SCAN__ROOTS``. Never ``home``
+        itself: it holds the database and the signing key."""
+        return [self.scenes_dir, self.inbox_dir, self.home / "cameras", *self.scan.roots]
+
     def vapid_key(self) -> str:
         """The VAPID private key (PEM); generated once into ``home`` when not configured."""
         from firegrid.notify.webpush import ensure_vapid_key

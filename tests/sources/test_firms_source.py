@@ -53,7 +53,7 @@ def ctx(runtime: Runtime, fake: FakeFirms) -> SourceContext:
 
 def add(runtime: Runtime, config: FirmsArea | FirmsFile) -> None:
     with transaction(runtime.sessions) as session:
-        upsert_source(session, config)
+        upsert_source(session, config, runtime.settings)
 
 
 def row(runtime: Runtime, name: str) -> SourceRow:

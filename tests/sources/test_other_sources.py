@@ -42,7 +42,9 @@ def test_catalog_poll_queues_each_acquisition_once(grid_runtime: Runtime, fake_s
     s.sentinelhub.sleep_s = 0.01
     with transaction(grid_runtime.sessions) as session:
         upsert_source(
-            session, SentinelHubCatalog(name="s2", max_cloud=30, bbox=(112.50, 38.50, 112.56, 38.55))
+            session,
+            SentinelHubCatalog(name="s2", max_cloud=30, bbox=(112.50, 38.50, 112.56, 38.55)),
+            grid_runtime.settings,
         )
     ran: list[dict[str, object]] = []
     ctx = grid_runtime.sources(lambda job_id: ran.append(run_scene_job(grid_runtime.scan, job_id)))
@@ -78,7 +80,9 @@ def test_watch_folder_ingests_files_once_and_queues_scenes(grid_runtime: Runtime
     inbox = grid_runtime.settings.home / "inbox"
     inbox.mkdir(parents=True)
     with transaction(grid_runtime.sessions) as session:
-        upsert_source(session, WatchFolder(name="inbox", path=Path("inbox"), settle_s=0))
+        upsert_source(
+            session, WatchFolder(name="inbox", path=Path("inbox"), settle_s=0), grid_runtime.settings
+        )
     queued: list[int] = []
     ctx = grid_runtime.sources(queued.append)
     (inbox / "bulletin.csv").write_bytes(sample.path(sample.FIRE_POINTS).read_bytes())
@@ -95,7 +99,7 @@ def test_missing_watch_folder_is_a_failure_not_a_crash(runtime: Runtime) -> None
     from firegrid.errors import InputError
 
     with transaction(runtime.sessions) as session:
-        upsert_source(session, WatchFolder(name="gone", path=Path("/nonexistent/inbox")))
+        upsert_source(session, WatchFolder(name="gone", path=Path("inbox/gone")), runtime.settings)
     with pytest.raises(InputError, match="does not exist"):
         run_scheduled(runtime.sources(lambda _: None), "gone")
     with runtime.sessions() as session:

@@ -157,7 +157,7 @@ def test_scene_jobs_run_through_the_worker(tmp_path: Path, monkeypatch: pytest.M
             jobs = [
                 create_scene_job(session, str(folder)).id,
                 create_scene_job(session, str(settings.scenes_dir / "sh"), request=request).id,
-                create_scene_job(session, str(tmp_path / "missing")).id,
+                create_scene_job(session, str(settings.scenes_dir / "missing")).id,
             ]
         queue = TaskQueue(create_celery(settings))
         with worker_process(env, tmp_path / "worker.log", "--pool=solo"):

@@ -49,7 +49,7 @@ def prepare(rt: Runtime, story: bool = False) -> list[str]:
             default_radius_m=rt.settings.pipeline.heat_source_default_radius_m,
         )
         if not session.scalar(select(func.count()).select_from(SourceRow)):
-            import_sources(session, sample.path(sample.SOURCES))
+            import_sources(session, sample.path(sample.SOURCES), rt.settings)
         if not session.scalar(select(func.count()).select_from(SiteRow)):
             import_sites(session, sample.path(sample.SITES))
     for folder in ("inbox", "geo-inbox"):

@@ -28,7 +28,7 @@ def import_file(path: Path) -> None:
     """Add or update the sources of a YAML file (``sources: [...]``)."""
     s = common.settings()
     with common.runtime(s) as rt, transaction(rt.sessions) as session:
-        names = import_sources(session, path)
+        names = import_sources(session, path, s)
     typer.echo(json.dumps({"sources": names}))
 
 

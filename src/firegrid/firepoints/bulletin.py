@@ -142,6 +142,9 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
 
+    from firegrid.files.archives import check_workbook
+
+    check_workbook(path, path.name)  # bounded zip, no traversal or links, before openpyxl inflates it
     workbook = load_workbook(path, read_only=True, data_only=True)
     try:
         sheet = workbook.worksheets[0]

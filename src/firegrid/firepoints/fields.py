@@ -4,11 +4,36 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from firegrid.errors import UnsupportedFormatError
+
+_QUIET: ContextVar[bool] = ContextVar("firegrid_quiet_values", default=False)
+QUOTE_MAX = 40
+
+
+@contextmanager
+def quiet_values() -> Iterator[None]:
+    """Within the block, parse errors name the field and the problem but never quote the cell
+    (files the server found itself, e.g. in watch folders, must not leak through error messages)."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
+def quoted(value: Any) -> str:
+    """A bad cell for an error message: its repr, cut to ``QUOTE_MAX`` characters (nothing when quiet)."""
+    if _QUIET.get():
+        return "(value withheld)"
+    text = repr(value)
+    return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
 PLATFORMS = {
     "T": "Terra",
@@ -60,9 +85,9 @@ def number(value: Any, name: str, *, required: bool = False) -> float:
     try:
         result = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} is not a number: {value!r}") from None
+        raise ValueError(f"{name} is not a number: {quoted(value)}") from None
     if not math.isfinite(result):
-        raise ValueError(f"{name} is not finite: {value!r}")
+        raise ValueError(f"{name} is not finite: {quoted(value)}")
     return result
 
 
@@ -82,11 +107,11 @@ def hhmm(value: Any) -> time:
     if ":" in text:
         return time.fromisoformat(text)
     if not text.isdigit() or len(text) > 4:
-        raise ValueError(f"acq_time is not HHMM: {value!r}")
+        raise ValueError(f"acq_time is not HHMM: {quoted(value)}")
     text = text.zfill(4)
     hour, minute = int(text[:2]), int(text[2:])
     if hour > 23 or minute > 59:
-        raise ValueError(f"acq_time is not a valid time: {value!r}")
+        raise ValueError(f"acq_time is not a valid time: {quoted(value)}")
     return time(hour, minute)
 
 
@@ -95,7 +120,7 @@ def utc_datetime(day: Any, at: time) -> datetime:
     try:
         parsed = day if isinstance(day, date) else date.fromisoformat(str(day).strip()[:10])
     except ValueError:
-        raise ValueError(f"acq_date is not a date: {day!r}") from None
+        raise ValueError(f"acq_date is not a date: {quoted(day)}") from None
     return datetime.combine(parsed, at, tzinfo=UTC)
 
 
@@ -115,7 +140,7 @@ def confidence(value: Any) -> float:
         return CLASS_CONFIDENCE[upper]
     score = number(text, "confidence")
     if not 0.0 <= score <= 100.0:
-        raise ValueError(f"confidence out of range 0-100: {value!r}")
+        raise ValueError(f"confidence out of range 0-100: {quoted(value)}")
     return score / 100.0
 
 
@@ -131,10 +156,10 @@ def coordinate(value: Any, name: str) -> float:
         raise ValueError(f"{name} is empty")
     parts = [float(p) for p in _DMS.findall(text)]
     if not parts or len(parts) > 3:
-        raise ValueError(f"{name} is not a coordinate: {value!r}")
+        raise ValueError(f"{name} is not a coordinate: {quoted(value)}")
     degrees = abs(parts[0]) + sum(p / 60**i for i, p in enumerate(parts[1:], start=1))
     if any(p >= 60 for p in parts[1:]):
-        raise ValueError(f"{name} minutes/seconds must be below 60: {value!r}")
+        raise ValueError(f"{name} minutes/seconds must be below 60: {quoted(value)}")
     negative = parts[0] < 0 or text[-1:].upper() in {"S", "W"} or text[:1].upper() in {"S", "W"}
     return float(-degrees if negative else degrees)
 
@@ -153,7 +178,7 @@ def local_datetime(value: Any, tz: Any, name: str) -> datetime:
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{name} is not a date/time: {value!r}") from None
+            raise ValueError(f"{name} is not a date/time: {quoted(value)}") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=tz)
     return parsed.astimezone(UTC)

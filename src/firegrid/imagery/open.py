@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from firegrid.errors import InputError, UnsupportedFormatError
+from firegrid.files import checked_path, confine
 from firegrid.imagery.landsat import find_mtl, open_landsat
 from firegrid.imagery.rasters import open_raster
 from firegrid.imagery.scene import BandSource, Scene
@@ -28,16 +31,42 @@ def band_name(filename: str) -> str | None:
 
 
 def open_scene(
-    path: Path, sensor: str = "auto", s2_offset: float = -1000.0, resolution: int | None = None
+    path: Path,
+    sensor: str = "auto",
+    s2_offset: float = -1000.0,
+    resolution: int | None = None,
+    roots: Sequence[Path] | None = None,
 ) -> Scene:
     """Open a scene folder (or a band file inside one); ``sensor`` forces landsat / sentinel2.
 
     ``resolution`` picks the Sentinel-2 grid: 20 m (default; the fire detectors) or 10 m
-    (the bare-soil detector). Landsat scenes are always on their 30 m grid.
+    (the bare-soil detector). Landsat scenes are always on their 30 m grid. With ``roots`` (scenes
+    named over the API or found in watch folders), the folder and every band, QA and metadata file
+    it uses must lie under them after following links (a band symlinked out is refused).
     """
+    path = checked_path(path, roots, "scene")
     if not path.exists():
         raise InputError(f"{path}: no such scene")
     folder = path if path.is_dir() else path.parent
+    if roots is not None:
+        _confine_links(folder, roots)
+    scene = _open_folder(folder, sensor, s2_offset, resolution)
+    if roots is not None:
+        for used in [b.path for b in scene.bands.values()] + [q.path for q in scene.qa]:
+            confine(used, roots, f"scene {folder.name}")
+    return scene
+
+
+def _confine_links(folder: Path, roots: Sequence[Path]) -> None:
+    """Every symbolic link inside the scene folder (metadata, bands, sidecars) must stay under ``roots``."""
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            entry = Path(top) / name
+            if entry.is_symlink():
+                confine(entry, roots, f"scene {folder.name}: {entry.relative_to(folder)}")
+
+
+def _open_folder(folder: Path, sensor: str, s2_offset: float, resolution: int | None) -> Scene:
     metadata = sorted(folder.glob("MTD_MSIL*.xml"))
     if metadata:
         return open_safe(folder, metadata[0], resolution or 20)

@@ -21,13 +21,15 @@ from sqlalchemy.orm import Session
 
 from firegrid.config import Settings
 from firegrid.errors import ConfigError, InputError, NotFoundError
+from firegrid.files import confine
+from firegrid.firepoints.fields import quiet_values
 from firegrid.services.grid import grid_extent
 from firegrid.services.ingest import IngestContext, IngestSummary, create_job, run_job
 from firegrid.services.scenes import ScanContext, create_scene_job
 from firegrid.sources.firms import FirmsClient, TransactionLimiter, clip_csv, day_chunks
 from firegrid.sources.http import Retry
 from firegrid.sources.models import Config, FirmsArea, FirmsFile, SentinelHubCatalog, WatchFolder
-from firegrid.sources.watch import ready_entries
+from firegrid.sources.watch import Entry, ready_entries
 from firegrid.store.db import transaction
 from firegrid.store.tables import SourceItem, SourceRow
 
@@ -225,33 +227,38 @@ def _take_once(ctx: SourceContext, source: str, key: str, make_job: Callable[[Se
         return job_id
 
 
+def watch_folder(config: WatchFolder, settings: Settings) -> Path:
+    """The folder a watch-folder source reads (relative paths are under ``FIREGRID_HOME``), confined
+    to the data roots after following links; checked when the source is configured and at every scan."""
+    folder = config.path if config.path.is_absolute() else settings.home / config.path
+    return confine(folder, settings.data_roots(), f"watch folder of source {config.name}")
+
+
 def _scan_watch_folder(ctx: SourceContext, config: WatchFolder) -> RunReport:
     report = RunReport()
-    folder = config.path if config.path.is_absolute() else ctx.settings.home / config.path
+    folder = watch_folder(config, ctx.settings)
     if not folder.is_dir():
         raise InputError(f"watch folder {folder} does not exist")
     now = ctx.clock().timestamp()
-    for entry in ready_entries(folder, config.settle_s, now):
-        key = f"{entry.path}:{entry.size}:{entry.mtime_ns}"
-        with ctx.ingest.sessions() as session:
-            sid = source_id(session, config.name)
-            if session.scalars(
-                select(SourceItem).where(SourceItem.source_id == sid, SourceItem.key == key)
-            ).first():
-                continue
-        if entry.kind == "scene":
-            job_id = _take_once(
-                ctx,
-                config.name,
-                key,
-                partial(_folder_scene_job, path=entry.path, source=config.name),
-            )
-            if job_id is not None:
-                ctx.enqueue_scene(job_id)
-                report.scenes_queued += 1
-            continue
-        _ingest_watched(ctx, config.name, entry.path, key, report)
+    with quiet_values():  # files found on the server: errors never quote their cells
+        for entry in ready_entries(folder, config.settle_s, now, ctx.settings.data_roots()):
+            _take_entry(ctx, config, entry, report)
     return report
+
+
+def _take_entry(ctx: SourceContext, config: WatchFolder, entry: Entry, report: RunReport) -> None:
+    key = f"{entry.path}:{entry.size}:{entry.mtime_ns}"
+    with ctx.ingest.sessions() as session:
+        sid = source_id(session, config.name)
+        if session.scalars(select(SourceItem).where(SourceItem.source_id == sid, SourceItem.key == key)).first():
+            return
+    if entry.kind == "points":
+        _ingest_watched(ctx, config.name, entry.path, key, report)
+        return
+    job_id = _take_once(ctx, config.name, key, partial(_folder_scene_job, path=entry.path, source=config.name))
+    if job_id is not None:
+        ctx.enqueue_scene(job_id)
+        report.scenes_queued += 1
 
 
 def _ingest_watched(ctx: SourceContext, source: str, path: Path, key: str, report: RunReport) -> None:

@@ -18,6 +18,7 @@ from firegrid.detect.satellite.points import FirePixels
 from firegrid.detect.satellite.registry import make_detector
 from firegrid.detect.satellite.scan import finish_scan, scan_window, to_detections
 from firegrid.errors import InputError, NotFoundError
+from firegrid.files import confine
 from firegrid.imagery.open import open_scene
 from firegrid.imagery.scene import Scene
 from firegrid.imagery.sentinelhub import Acquisition, SentinelHubSource
@@ -39,15 +40,13 @@ class ScanContext:
     window_size: int = 1024
     s2_offset: float = -1000.0
     sentinelhub: SentinelHubSettings | None = None
+    roots: list[Path] | None = None  # where job scenes and their band files must lie (None: anywhere)
 
 
-def check_scene_path(path: Path, roots: list[Path]) -> Path:
-    """The resolved path, if it lies under one of ``roots``; otherwise ``InputError`` (no traversal)."""
-    resolved = path.resolve()
-    for root in roots:
-        if resolved == root.resolve() or root.resolve() in resolved.parents:
-            return resolved
-    raise InputError(f"{path}: scenes must lie under {', '.join(str(r) for r in roots)}")
+def check_scene_path(path: Path | str, roots: list[Path]) -> Path:
+    """The resolved path, if it lies under one of ``roots`` after following links (file gate);
+    otherwise ``UnsafeFileError`` (a NUL byte, a ``/vsi`` prefix, traversal, a link out)."""
+    return confine(path, roots, "scene")
 
 
 def create_scene_job(
@@ -80,6 +79,7 @@ def _open(ctx: ScanContext, job: SceneJob) -> tuple[Scene, SceneDetector]:
         Path(job.source),
         job.sensor.replace("landsat8", "landsat").replace("landsat9", "landsat"),
         ctx.s2_offset,
+        roots=ctx.roots,
     )
     return scene, make_detector(scene.sensor, ctx.models_dir, job.detector)
 

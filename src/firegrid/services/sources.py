@@ -26,11 +26,16 @@ from firegrid.redact import redact
 from firegrid.services.notifications import Audience, notify
 from firegrid.services.ownership import Writer, home_path, readable
 from firegrid.services.ownership import record as audit
-from firegrid.services.pulls import Config, RunReport, SourceContext, missing_credentials, run_source
-from firegrid.sources import schedule
-from firegrid.sources.models import (
-    parse_source,
+from firegrid.services.pulls import (
+    Config,
+    RunReport,
+    SourceContext,
+    missing_credentials,
+    run_source,
+    watch_folder,
 )
+from firegrid.sources import schedule
+from firegrid.sources.models import WatchFolder, parse_source
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, SourceRow, User, utcnow
 
@@ -40,10 +45,14 @@ log = logging.getLogger(__name__)
 # --- configuration -------------------------------------------------------------------------
 
 
-def upsert_source(session: Session, config: Config, writer: Writer | None = None) -> SourceRow:
+def upsert_source(
+    session: Session, config: Config, settings: Settings, writer: Writer | None = None
+) -> SourceRow:
     """Create or replace a source's definition (its health record is kept). A new source belongs to
     its writer's first cell (the deployment for the system and admins); another area's source is
-    refused (403). Audited."""
+    refused (403). A watch folder must lie under the data roots (``UnsafeFileError``). Audited."""
+    if isinstance(config, WatchFolder):
+        watch_folder(config, settings)
     writer = writer or Writer()
     row = session.scalars(select(SourceRow).where(SourceRow.name == config.name)).first()
     owner = row.owner_path if row is not None else home_path(writer.principal) if writer.principal else ""
@@ -270,8 +279,8 @@ def _newest_observation(session: Session, report: RunReport) -> datetime | None:
     )
 
 
-def import_sources(session: Session, path: Path) -> list[str]:
+def import_sources(session: Session, path: Path, settings: Settings) -> list[str]:
     """Upsert every source of a YAML file; returns their names."""
     from firegrid.sources.models import load_sources_file
 
-    return [upsert_source(session, config).name for config in load_sources_file(path)]
+    return [upsert_source(session, config, settings).name for config in load_sources_file(path)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from firegrid.files import is_inside
 
 FIRE_POINT_SUFFIXES = {".csv", ".txt", ".json", ".geojson", ".xlsx", ".xlsm"}
 SCENE_MARKER = "READY"  # touch it when a scene folder is complete
@@ -21,10 +23,16 @@ class Entry:
     mtime_ns: int
 
 
-def ready_entries(folder: Path, settle_s: float, now: float) -> Iterator[Entry]:
-    """Files not modified for ``settle_s`` seconds, and scene folders with a ``READY`` marker."""
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith("."):
+def ready_entries(
+    folder: Path, settle_s: float, now: float, roots: Sequence[Path] | None = None
+) -> Iterator[Entry]:
+    """Files not modified for ``settle_s`` seconds, and scene folders with a ``READY`` marker; with
+    ``roots``, entries that are links leading out of them are skipped (their resolved paths are used)."""
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        path = entry.resolve() if roots is not None else entry
+        if roots is not None and not is_inside(path, roots):
             continue
         if path.is_dir():
             marker = path / SCENE_MARKER

@@ -61,6 +61,7 @@ class Runtime:
             scan.window_size,
             scan.s2_offset,
             self.settings.sentinelhub,
+            self.settings.data_roots(),
         )
 
     @property

@@ -76,9 +76,7 @@ def put_camera(
     except ValidationError as exc:
         raise InputError(f"camera {camera_id}: {exc.errors(include_url=False)}") from None
     settings = state.runtime.settings
-    check_api_camera(
-        config, settings.guard(), [settings.scenes_dir, settings.home / "cameras", *settings.scan.roots]
-    )
+    check_api_camera(config, settings.guard(), settings.data_roots())
     row = upsert_camera(session, config, writer_for(state, session, principal))
     session.commit()
     return describe_camera(row)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -75,8 +74,7 @@ def register(body: SceneIn, principal: IngestorDep, session: SessionDep, state: 
         request = body.sentinelhub.model_dump(mode="json")
         source = str(settings.scenes_dir / f"sentinelhub-{uuid.uuid4().hex[:12]}")
     else:
-        roots = [settings.scenes_dir, *settings.scan.roots]
-        source = str(check_scene_path(Path(str(body.path)), roots))
+        source = str(check_scene_path(str(body.path), settings.data_roots()))
     job = create_scene_job(
         session,
         source,

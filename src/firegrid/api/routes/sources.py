@@ -49,7 +49,7 @@ def put_source(
         config = parse_source({**body, "name": name})
     except ValidationError as exc:
         raise InputError(f"source {name}: {exc.errors(include_url=False)}") from None
-    row = upsert_source(session, config, Writer(principal.name, principal))
+    row = upsert_source(session, config, state.runtime.settings, Writer(principal.name, principal))
     session.commit()
     return describe(row, state.runtime.settings, utcnow())
 
