@@ -264,6 +264,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     upload_max_bytes: int = Field(200 * 1024 * 1024, gt=0)
+    body_max_bytes: int = Field(2 * 1024 * 1024, gt=0)  # any other request body (JSON); 413 above
+    heavy_workers: int = Field(2, ge=1)  # uploads parsed or photos decoded at once per API process
     outbox_sweep_s: float = Field(30.0, gt=0)
     stale_job_min: float = Field(15.0, gt=0)
     log_level: str = "INFO"

@@ -7,16 +7,19 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from prometheus_client import CollectorRegistry
 
 from firegrid import __version__
 from firegrid.api.access import At, access
+from firegrid.api.bodies import RequestGuard
 from firegrid.api.cache import ResponseCache
-from firegrid.api.deps import AppState
+from firegrid.api.deps import AppState, get_principal
 from firegrid.api.docs import mount_docs
 from firegrid.api.errors import add_exception_handlers
+from firegrid.api.headers import SecurityHeaders
 from firegrid.api.metrics import HttpMetrics, PipelineCollector
 from firegrid.api.pages import mount_pages
 from firegrid.api.routes import (
@@ -72,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         queue = TaskQueue(create_celery(settings))
-        app.state.firegrid = AppState(runtime, queue, settings.jwt_keys())
+        heavy = anyio.CapacityLimiter(settings.heavy_workers)
+        app.state.firegrid = AppState(runtime, queue, settings.jwt_keys(), heavy=heavy)
         registry = CollectorRegistry()
         registry.register(PipelineCollector(runtime.sessions, queue.depth))
         app.state.metrics_registry = registry
@@ -93,9 +97,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # /docs is served from the package (api/docs.py), not a CDN
         redoc_url=None,
         responses=ERROR_RESPONSES,
-        max_body_size=settings.upload_max_bytes + MULTIPART_SLACK,  # 413 while streaming, before parsing
     )
     add_exception_handlers(app)
+    app.add_middleware(
+        RequestGuard,  # credentials and body size before the body is read (see api/bodies.py)
+        limits={
+            "upload": settings.upload_max_bytes + MULTIPART_SLACK,
+            "photo": settings.tasks.photo_max_bytes + MULTIPART_SLACK,
+        },
+        default=settings.body_max_bytes,
+        principal=get_principal,
+    )
 
     @app.middleware("http")
     async def count_requests(request, call_next):  # type: ignore[no-untyped-def]

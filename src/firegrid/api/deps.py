@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
+import anyio
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import select
@@ -33,6 +34,7 @@ class AppState:
     queue: TaskQueue
     jwt_keys: list[str] = field(default_factory=list)  # current signing key first, then rotated-out ones
     principals: dict[str, tuple[float, Principal, float]] = field(default_factory=dict)
+    heavy: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(2))  # uploads at once
 
     def cached_principal(self, token: str) -> Principal | None:
         """A principal resolved for this token (its signature checked) in the last

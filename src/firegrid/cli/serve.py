@@ -76,7 +76,9 @@ def _load_registries(settings: Settings, engine: Engine) -> None:
     with transaction(session_factory(engine)) as session:
         if settings.sources_file is not None:
             log.info(
-                "sources from %s: %s", settings.sources_file, import_sources(session, settings.sources_file, settings)
+                "sources from %s: %s",
+                settings.sources_file,
+                import_sources(session, settings.sources_file, settings),
             )
         if settings.cameras.cameras_file is not None:
             ids = import_cameras(session, settings.cameras.cameras_file, settings.guard())

@@ -35,6 +35,7 @@ def quoted(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= QUOTE_MAX else text[: QUOTE_MAX - 1] + "…"
 
+
 PLATFORMS = {
     "T": "Terra",
     "TERRA": "Terra",

@@ -255,7 +255,9 @@ def _take_entry(ctx: SourceContext, config: WatchFolder, entry: Entry, report: R
     if entry.kind == "points":
         _ingest_watched(ctx, config.name, entry.path, key, report)
         return
-    job_id = _take_once(ctx, config.name, key, partial(_folder_scene_job, path=entry.path, source=config.name))
+    job_id = _take_once(
+        ctx, config.name, key, partial(_folder_scene_job, path=entry.path, source=config.name)
+    )
     if job_id is not None:
         ctx.enqueue_scene(job_id)
         report.scenes_queued += 1

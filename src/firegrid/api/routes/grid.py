@@ -6,13 +6,14 @@ import json
 from typing import Any
 
 import shapely
-from fastapi import APIRouter, UploadFile
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
 from firegrid.api.deps import GridManagerDep, PrincipalDep, SessionDep, StateDep
 from firegrid.api.schemas import GridNode, GridVersionOut
-from firegrid.api.uploads import save_upload
+from firegrid.api.bodies import body_limit
+from firegrid.api.uploads import form_file, form_route, offload, read_form, save_upload
 from firegrid.auth.roles import Permission
 from firegrid.errors import NotFoundError
 from firegrid.grid.cells import GridTree
@@ -22,9 +23,17 @@ from firegrid.store.tables import GridCellRow, GridVersion
 router = APIRouter(prefix="/grid", tags=["grid"])
 
 
-@router.post("/import", **access(At.DEPLOYMENT, Permission.MANAGE_GRID, writes=("grid",)))
+@router.post(
+    "/import",
+    **form_route(
+        access(At.DEPLOYMENT, Permission.MANAGE_GRID, writes=("grid",)),
+        "file",
+        "GeoJSON, GeoPackage or zipped Shapefile",
+    ),
+)
+@body_limit("upload")
 async def import_file(
-    file: UploadFile,
+    request: Request,
     _: GridManagerDep,
     session: SessionDep,
     state: StateDep,
@@ -33,10 +42,20 @@ async def import_file(
 ) -> GridVersionOut:
     """Import GeoJSON / GeoPackage / zipped Shapefile as the new active grid version."""
     settings = state.runtime.settings
-    path, filename, _sha = await save_upload(file, settings.uploads_dir / "grids", settings.upload_max_bytes)
-    version, _report = import_grid(session, path, name=name or filename, strict=strict, source_name=filename)
-    session.commit()
-    return GridVersionOut.model_validate(version)
+    async with read_form(request) as form:
+        upload = form_file(form, "file")
+        path, filename, _sha = await save_upload(
+            upload, settings.uploads_dir / "grids", settings.upload_max_bytes
+        )
+
+    def run() -> GridVersionOut:
+        version, _report = import_grid(
+            session, path, name=name or filename, strict=strict, source_name=filename
+        )
+        session.commit()
+        return GridVersionOut.model_validate(version)
+
+    return await offload(state.heavy, run)
 
 
 @router.get("/versions", **access(At.DEPLOYMENT, reads=("grid",)))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, UploadFile, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
 from firegrid.api.deps import HeatManagerDep, PrincipalDep, SessionDep, StateDep, writer_for
 from firegrid.api.schemas import HeatSourceIn, HeatSourceOut, ImportResult
-from firegrid.api.uploads import save_upload
+from firegrid.api.bodies import body_limit
+from firegrid.api.uploads import form_file, form_route, offload, read_form, save_upload
 from firegrid.auth.roles import Permission
 from firegrid.services import heat_sources
 from firegrid.services.heat_sources import add_heat_source, import_heat_sources
@@ -48,9 +49,17 @@ def add_source(
     return HeatSourceOut.model_validate(row)
 
 
-@router.post("/import", **access(At.SUBTREE, Permission.MANAGE_HEAT_SOURCES, writes=("heat_sources",)))
+@router.post(
+    "/import",
+    **form_route(
+        access(At.SUBTREE, Permission.MANAGE_HEAT_SOURCES, writes=("heat_sources",)),
+        "file",
+        "CSV, GeoJSON, GeoPackage or zipped Shapefile",
+    ),
+)
+@body_limit("upload")
 async def import_file(
-    file: UploadFile,
+    request: Request,
     principal: HeatManagerDep,
     session: SessionDep,
     state: StateDep,
@@ -58,20 +67,26 @@ async def import_file(
 ) -> ImportResult:
     """Import CSV / GeoJSON / GeoPackage / zipped Shapefile; rows that cannot be used are listed."""
     settings = state.runtime.settings
-    path, name, _sha = await save_upload(
-        file, settings.uploads_dir / "heat_sources", settings.upload_max_bytes
-    )
-    result = import_heat_sources(
-        session,
-        path,
-        registry=registry or path.stem,
-        default_radius_m=settings.pipeline.heat_source_default_radius_m,
-        writer=writer_for(state, session, principal),
-        max_radius_m=settings.pipeline.heat_source_max_radius_m,
-    )
-    session.commit()
-    errors = [{"file": name, "line": e.line, "message": e.message} for e in result.errors]
-    return ImportResult(new=result.new, updated=result.updated, errors=errors)
+    async with read_form(request) as form:
+        upload = form_file(form, "file")
+        path, name, _sha = await save_upload(
+            upload, settings.uploads_dir / "heat_sources", settings.upload_max_bytes
+        )
+
+    def run() -> ImportResult:
+        result = import_heat_sources(
+            session,
+            path,
+            registry=registry or path.stem,
+            default_radius_m=settings.pipeline.heat_source_default_radius_m,
+            writer=writer_for(state, session, principal),
+            max_radius_m=settings.pipeline.heat_source_max_radius_m,
+        )
+        session.commit()
+        errors = [{"file": name, "line": e.line, "message": e.message} for e in result.errors]
+        return ImportResult(new=result.new, updated=result.updated, errors=errors)
+
+    return await offload(state.heavy, run)
 
 
 @router.delete(

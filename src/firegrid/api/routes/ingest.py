@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, UploadFile, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
+from firegrid.api.bodies import body_limit
 from firegrid.api.deps import IngestorDep, SessionDep, StateDep
 from firegrid.api.schemas import IngestJobOut
-from firegrid.api.uploads import save_upload
+from firegrid.api.uploads import form_file, form_route, offload, read_form, save_upload
 from firegrid.auth.roles import Permission
 from firegrid.services.ingest import create_job
 from firegrid.services.ownership import home_path, owned_by, visible
@@ -26,20 +27,32 @@ def _out(job: IngestJob) -> IngestJobOut:
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    **access(At.SUBTREE, Permission.INGEST, writes=("ingest_jobs",)),
+    **form_route(
+        access(At.SUBTREE, Permission.INGEST, writes=("ingest_jobs",)),
+        "file",
+        "FIRMS CSV/JSON, CSPP text, bulletin CSV/XLSX",
+    ),
 )
+@body_limit("upload")
 async def upload(
-    file: UploadFile, principal: IngestorDep, session: SessionDep, state: StateDep
+    request: Request, principal: IngestorDep, session: SessionDep, state: StateDep
 ) -> IngestJobOut:
     """Store the file, record a job and queue it; poll ``GET /ingest/{id}`` for the summary."""
     settings = state.runtime.settings
-    path, name, sha = await save_upload(file, settings.uploads_dir, settings.upload_max_bytes)
-    job = create_job(
-        session, path, filename=name, sha256=sha, submitted_by=principal.name, owner_path=home_path(principal)
-    )
-    session.commit()
-    state.queue.ingest(job.id)
-    return _out(job)
+    async with read_form(request) as form:
+        path, name, sha = await save_upload(
+            form_file(form, "file"), settings.uploads_dir, settings.upload_max_bytes
+        )
+
+    def record() -> IngestJobOut:
+        job = create_job(
+            session, path, filename=name, sha256=sha, submitted_by=principal.name, owner_path=home_path(principal)
+        )
+        session.commit()
+        state.queue.ingest(job.id)
+        return _out(job)
+
+    return await offload(None, record)
 
 
 @router.get("/{job_id}", **access(At.SUBTREE, Permission.INGEST, reads=("ingest_jobs",)))

@@ -6,14 +6,15 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, UploadFile, status
+from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
+from firegrid.api.bodies import body_limit
 from firegrid.api.deps import IngestorDep, PrincipalDep, SessionDep, SiteManagerDep, StateDep, writer_for
 from firegrid.api.schemas import ImportResult
-from firegrid.api.uploads import save_upload
+from firegrid.api.uploads import form_file, form_route, offload, read_form, save_upload
 from firegrid.auth.roles import Permission
 from firegrid.services.ownership import owned_by
 from firegrid.services.sites import (
@@ -59,17 +60,33 @@ def put_site(
     return describe_site(session, row)
 
 
-@router.post("/import", **access(At.SUBTREE, Permission.MANAGE_SITES, writes=("sites",)))
+@router.post(
+    "/import",
+    **form_route(
+        access(At.SUBTREE, Permission.MANAGE_SITES, writes=("sites",)),
+        "file",
+        "GeoJSON, GeoPackage, zipped Shapefile or CSV",
+    ),
+)
+@body_limit("upload")
 async def import_file(
-    file: UploadFile, principal: SiteManagerDep, session: SessionDep, state: StateDep
+    request: Request, principal: SiteManagerDep, session: SessionDep, state: StateDep
 ) -> ImportResult:
     """Import GeoJSON / GeoPackage / zipped Shapefile / CSV with a WKT column; bad features are listed."""
     settings = state.runtime.settings
-    path, name, _sha = await save_upload(file, settings.uploads_dir / "sites", settings.upload_max_bytes)
-    result = import_sites(session, path, writer_for(state, session, principal))
-    session.commit()
-    errors = [{"file": name, "line": e.line, "message": e.message} for e in result.errors]
-    return ImportResult(new=result.new, updated=result.updated, errors=errors)
+    async with read_form(request) as form:
+        upload = form_file(form, "file")
+        path, name, _sha = await save_upload(
+            upload, settings.uploads_dir / "sites", settings.upload_max_bytes
+        )
+
+    def run() -> ImportResult:
+        result = import_sites(session, path, writer_for(state, session, principal))
+        session.commit()
+        errors = [{"file": name, "line": e.line, "message": e.message} for e in result.errors]
+        return ImportResult(new=result.new, updated=result.updated, errors=errors)
+
+    return await offload(state.heavy, run)
 
 
 @router.get("/compliance", **access(At.SUBTREE, reads=("sites",)))

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
+from firegrid.api.bodies import body_limit
 from firegrid.api.cache import cached_json, etag_of
 from firegrid.api.deps import PrincipalDep, SessionDep, StateDep
 from firegrid.api.routes.incidents import FiltersDep
@@ -28,7 +28,7 @@ from firegrid.api.schemas import (
     Verdict,
     binary,
 )
-from firegrid.api.uploads import read_limited
+from firegrid.api.uploads import form_file, form_float, form_route, offload, read_form, read_limited
 from firegrid.auth.roles import Permission
 from firegrid.errors import InputError, NotFoundError
 from firegrid.i18n import label
@@ -177,36 +177,59 @@ def on_site(
     return _detail(session, state.runtime, task)
 
 
-@router.post("/{task_id}/evidence", status_code=201, **ACT)
+EVIDENCE_FORM = form_route(
+    ACT,
+    "photo",
+    "JPEG/PNG from the phone camera",
+    lon={"type": "number", "minimum": -180, "maximum": 180},
+    lat={"type": "number", "minimum": -90, "maximum": 90},
+    accuracy_m={"type": "number", "minimum": 0},
+    taken_at={"type": "string", "format": "date-time", "description": "the device clock at the photo"},
+)
+
+
+@router.post("/{task_id}/evidence", status_code=201, **EVIDENCE_FORM)
+@body_limit("photo")
 async def add_evidence(
-    task_id: int,
-    principal: PrincipalDep,
-    session: SessionDep,
-    state: StateDep,
-    photo: Annotated[UploadFile, File(description="JPEG/PNG from the phone camera")],
-    lon: Annotated[float | None, Form()] = None,
-    lat: Annotated[float | None, Form()] = None,
-    accuracy_m: Annotated[float | None, Form()] = None,
-    taken_at: Annotated[
-        datetime | None, Form(description="the device clock when the photo was taken")
-    ] = None,
+    task_id: int, request: Request, principal: PrincipalDep, session: SessionDep, state: StateDep
 ) -> EvidenceOut:
     """A photo with the device's fix; the server checks it against the incident and watermarks it."""
     settings = state.runtime.settings
-    data = await read_limited(photo, settings.tasks.photo_max_bytes)
-    client = taken_at if taken_at is None or taken_at.tzinfo else taken_at.replace(tzinfo=UTC)
-    evidence = add_photo(
-        session,
-        principal,
-        task_id,
-        data,
-        DeviceFix(lon, lat, accuracy_m, client),
-        settings.tasks,
-        settings.evidence_dir,
-        settings.pipeline.zone,
-    )
-    session.commit()
-    return _evidence(evidence)
+    await offload(None, visible_task, session, principal, task_id)  # 404 before the body is read
+    async with read_form(request) as form:
+        data = await read_limited(form_file(form, "photo"), settings.tasks.photo_max_bytes)
+        fix = DeviceFix(
+            form_float(form, "lon", -180, 180),
+            form_float(form, "lat", -90, 90),
+            form_float(form, "accuracy_m", 0, 1e7),
+            _client_time(form.get("taken_at")),
+        )
+
+    def store() -> EvidenceOut:
+        evidence = add_photo(
+            session,
+            principal,
+            task_id,
+            data,
+            fix,
+            settings.tasks,
+            settings.evidence_dir,
+            settings.pipeline.zone,
+        )
+        session.commit()
+        return _evidence(evidence)
+
+    return await offload(state.heavy, store)  # the decode and watermark stay off the event loop
+
+
+def _client_time(value: object) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        at = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise InputError("form field taken_at is not an ISO 8601 date-time") from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 @router.get(

@@ -88,6 +88,7 @@ async function photoURL(url) {
 
 async function taskView(id) {
   const task = await FG.api(`/tasks/${id}`);
+  dropMap();  // before its element is replaced: a map animating on a detached element throws
   const inc = task.incident;
   view.innerHTML = `
     <a href="#/">‹ ${t("back")}</a>
@@ -170,9 +171,10 @@ async function verdict(id, body, task) {
 }
 
 let map = null;
+function dropMap() { if (map) { map.remove(); map = null; } }
 async function drawMap(task) {
   if (typeof L === "undefined") return;
-  if (map) { map.remove(); map = null; }
+  dropMap();
   const inc = task.incident;
   const here = map = L.map("map", { attributionControl: false, zoomAnimation: false }).setView([inc.lat, inc.lon], 15);
   FG.basemap(here);

@@ -92,8 +92,9 @@ function drawHits(layer, heatOn) {
   }
   state.layers.points = L.layerGroup(points.map(pointMarker).concat(bins.map((b) => binMarker(b, maxN)))).addTo(state.map);
   state.pointCount = layer.total; state.statusCounts = layer.status;
-  document.getElementById("legend").innerHTML = Object.entries(layer.status).map(([k, n]) =>
-    `<div><i style="background:${COLORS[k] || "#333"}"></i>${t(k)} ${n}</div>`).join("");
+  const legend = document.getElementById("legend");  // colours through the CSSOM: the CSP allows no style attributes
+  legend.innerHTML = Object.entries(layer.status).map(([k, n]) => `<div><i data-status="${k}"></i>${t(k)} ${n}</div>`).join("");
+  legend.querySelectorAll("i[data-status]").forEach((i) => { i.style.background = COLORS[i.dataset.status] || "#333"; });
   document.getElementById("summary").innerHTML = `<span>${t("points")}: <b id="point-count">${layer.total}</b></span>` +
     Object.entries(layer.status).map(([k, n]) => `<span>${t(k)} ${n}</span>`).join("");
 }

@@ -1,0 +1,161 @@
+"""Request bodies: credentials checked and sizes limited before a byte of the body is read.
+
+FastAPI reads (and, for forms, spools to disk) a request body before it resolves dependencies,
+so an anonymous client could make the server store hundreds of megabytes before its 401. This
+ASGI middleware runs first:
+
+* a request with a body to a route that needs a principal must carry a bearer token that verifies
+  (signature and expiry; no database) or an API key of the right form; otherwise 401 at once;
+* every body has a limit: the route's own (``@body_limit("upload")`` / ``("photo")``) or the small
+  default for JSON; a ``Content-Length`` above it is a 413 before reading, and a body that grows
+  past it while streaming is a 413 too.
+
+Upload routes declare no body parameters, so their dependencies (authentication *and* permission)
+run before they stream the body themselves (``api/uploads.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from fastapi import HTTPException
+from fastapi.dependencies.models import Dependant
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from firegrid.auth import credentials
+from firegrid.errors import AuthError
+
+ATTRIBUTE = "firegrid_body_limit"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def body_limit(kind: str) -> Callable[[F], F]:
+    """Give a route the body limit ``kind`` (a key of the middleware's ``limits``)."""
+
+    def mark(endpoint: F) -> F:
+        setattr(endpoint, ATTRIBUTE, kind)
+        return endpoint
+
+    return mark
+
+
+def _needs_principal(dependant: Dependant, principal: Callable[..., Any]) -> bool:
+    return any(d.call is principal or _needs_principal(d, principal) for d in dependant.dependencies)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+class RequestGuard:
+    """The middleware described above; ``principal`` is the dependency that authenticates."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limits: Mapping[str, int],
+        default: int,
+        principal: Callable[..., Any],
+    ) -> None:
+        self.app = app
+        self.limits = dict(limits)
+        self.default = default
+        self.principal = principal
+        self._protected: dict[int, bool] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        route = self._route(scope)
+        limit = (
+            self.limits.get(getattr(route.endpoint, ATTRIBUTE, ""), self.default) if route else self.default
+        )
+        length = self._length(scope)
+        has_body = bool(length) or "chunked" in (_header(scope, b"transfer-encoding") or "").lower()
+        if has_body and route is not None and self._protects(route):
+            problem = self._credentials_problem(scope)
+            if problem is not None:
+                await _answer(scope, receive, send, 401, problem, "AuthError", {"WWW-Authenticate": "Bearer"})
+                return
+        if length is not None and length > limit:
+            message = f"the request body of {length} bytes is above this route's limit of {limit} bytes"
+            await _answer(scope, receive, send, 413, message, "UploadTooLargeError")
+            return
+        await self.app(scope, _counted(receive, limit), send)
+
+    def _route(self, scope: Scope) -> APIRoute | None:
+        app = scope.get("app")
+        for route in getattr(getattr(app, "router", None), "routes", []):
+            if isinstance(route, APIRoute) and route.matches(scope)[0] == Match.FULL:
+                return route
+        return None
+
+    def _protects(self, route: APIRoute) -> bool:
+        key = id(route)
+        if key not in self._protected:
+            self._protected[key] = _needs_principal(route.dependant, self.principal)
+        return self._protected[key]
+
+    def _length(self, scope: Scope) -> int | None:
+        value = _header(scope, b"content-length")
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return None
+
+    def _credentials_problem(self, scope: Scope) -> str | None:
+        """Why the request's credentials cannot be right (None: they may be)."""
+        api_key = _header(scope, b"x-api-key")
+        if api_key:
+            return None if api_key.startswith(credentials.API_KEY_PREFIX) else "invalid API key"
+        authorization = _header(scope, b"authorization") or ""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            return "not authenticated"
+        state = getattr(getattr(scope.get("app"), "state", None), "firegrid", None)
+        if state is None:
+            return None  # not started yet: the route's own check answers
+        try:
+            credentials.decode_token(token.strip(), state.jwt_keys or state.runtime.settings.jwt_keys())
+        except AuthError as exc:
+            return str(exc)
+        return None
+
+
+def _counted(receive: Receive, limit: int) -> Receive:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise HTTPException(413, f"the request body is above this route's limit of {limit} bytes")
+        return message
+
+    return counted
+
+
+async def _answer(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    status: int,
+    detail: str,
+    error: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Answer without reading the body; the server closes the connection instead of draining it."""
+    response = JSONResponse({"detail": detail, "error": error}, status_code=status, headers=headers)
+    response.headers["Connection"] = "close"
+    await response(scope, receive, send)
