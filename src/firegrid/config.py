@@ -287,6 +287,7 @@ class Settings(BaseSettings):
     sites_check_s: float = Field(3600.0, gt=0)  # how often the worker runs the site compliance check
     sources_file: Path | None = None  # YAML with `sources: [...]`, loaded at start
     sources_tick_s: float = Field(30.0, gt=0)  # how often the scheduler looks for due sources
+    scheduler_lease_s: float = Field(30.0, ge=3)  # a dead scheduler's successor takes over after this
     # private/loopback ranges that camera, robot and push URLs may reach (SSRF guard; camera LANs go here)
     allowed_networks: list[str] = Field(default_factory=list)
     previous_secret_keys: list[SecretStr] = Field(default_factory=list)  # still accepted for JWTs (rotation)

@@ -55,3 +55,22 @@ def test_stopping_serve_leaves_no_worker_behind(tmp_path: Path, stop: signal.Sig
             os.kill(pid, signal.SIGKILL)
         if server.poll() is None:
             server.kill()
+
+
+def test_sigkill_of_serve_stops_its_worker_within_seconds(tmp_path: Path) -> None:
+    """Before: `kill -9` of serve left the embedded worker (and its scheduler) running forever."""
+    home, port = tmp_path / "home", free_port()
+    env = {**os.environ, "FIREGRID_HOME": str(home), "FIREGRID_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "firegrid", "serve", "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: _healthy(f"http://127.0.0.1:{port}/health"), 90, "the API")
+        wait_for(lambda: len(_processes_of(home)) >= 3, 60, "the embedded worker and its pool")
+        server.kill()
+        server.wait(10)
+        wait_for(lambda: not _processes_of(home), 15, "the orphaned worker to exit")
+    finally:
+        for pid in _processes_of(home):
+            os.kill(pid, signal.SIGKILL)
+        if server.poll() is None:
+            server.kill()

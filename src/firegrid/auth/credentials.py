@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -16,6 +17,7 @@ from firegrid.errors import AuthError
 _HASHER = PasswordHash.recommended()
 ALGORITHM = "HS256"
 API_KEY_PREFIX = "fgk_"
+REQUIRED = ["exp", "iat", "sub"]  # a token without an expiry would be valid forever
 
 
 def hash_password(password: str) -> str:
@@ -33,6 +35,13 @@ def verify_password(password: str, hashed: str) -> bool:
         return False
 
 
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """A hash of a random password, verified for unknown or disabled users so that a failed login
+    costs the same Argon2 work whether the user exists or not (no user enumeration by timing)."""
+    return _HASHER.hash(secrets.token_urlsafe(24))
+
+
 def create_token(subject: str, key: str, ttl: timedelta, **claims: Any) -> str:
     """A signed JWT for ``subject``."""
     now = datetime.now(UTC)
@@ -45,9 +54,12 @@ def decode_token(token: str, keys: str | Sequence[str]) -> dict[str, Any]:
     ``AuthError``."""
     for key in [keys] if isinstance(keys, str) else keys:
         try:
-            return dict(jwt.decode(token, key, algorithms=[ALGORITHM]))
+            return dict(jwt.decode(token, key, algorithms=[ALGORITHM], options={"require": REQUIRED}))
         except jwt.ExpiredSignatureError:
             raise AuthError("token expired", code="session_expired") from None
+        except jwt.MissingRequiredClaimError as exc:
+            message = f"invalid token: no {exc.claim!r} claim (tokens must expire)"
+            raise AuthError(message, code="session_expired") from None
         except jwt.InvalidSignatureError:
             continue
         except jwt.PyJWTError:

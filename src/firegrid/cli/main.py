@@ -100,6 +100,9 @@ def worker_cmd(
     metrics_port: Annotated[
         int | None, typer.Option(help="serve this worker's Prometheus metrics on 0.0.0.0:PORT")
     ] = None,
+    parent_pid: Annotated[
+        int | None, typer.Option(hidden=True, help="exit when this parent process dies (serve's worker)")
+    ] = None,
 ) -> None:
     """Run a Celery worker (FIREGRID_BROKER_URL=redis://... for several machines)."""
     from firegrid.cli.serve import run_worker
@@ -109,7 +112,7 @@ def worker_cmd(
         from firegrid.telemetry import serve_metrics
 
         serve_metrics(metrics_port, "0.0.0.0")
-    run_worker(s, concurrency=concurrency, beat=beat, pool=pool, name=name)
+    run_worker(s, concurrency=concurrency, beat=beat, pool=pool, name=name, parent_pid=parent_pid)
 
 
 @app.command()

@@ -17,6 +17,7 @@ from firegrid.services.cameras import import_cameras
 from firegrid.services.sources import import_sources
 from firegrid.store.db import make_engine, migrate, session_factory, transaction
 from firegrid.worker.app import TaskQueue, create_celery
+from firegrid.worker.lifetime import follow_parent
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +29,14 @@ def run_worker(
     beat: bool = False,
     pool: str = "prefork",
     name: str = "firegrid@%h",
+    parent_pid: int | None = None,
 ) -> None:
-    """Run a Celery worker in this process (blocks)."""
-    migrate(make_engine(settings.db_url))
+    """Run a Celery worker in this process (blocks); with ``parent_pid`` it stops when that parent dies."""
+    if parent_pid is not None:
+        follow_parent(parent_pid)
+    engine = make_engine(settings.db_url)
+    migrate(engine)
+    engine.dispose()  # no open SQLite handle may cross the fork into the pool and the scheduler
     argv = [
         "worker",
         f"--concurrency={concurrency}",
@@ -47,6 +53,7 @@ def run_worker(
 
 def _start_embedded_worker() -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "firegrid", "worker", "--beat", "--concurrency=1", "--name=embedded@%h"]
+    command.append(f"--parent-pid={os.getpid()}")  # it exits when serve dies, even by SIGKILL
     log.info("starting embedded worker: %s", " ".join(command))
     # a session of its own: stopping it stops its pool processes too (see _stop_embedded_worker)
     return subprocess.Popen(command, env=os.environ.copy(), start_new_session=True)

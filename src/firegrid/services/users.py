@@ -74,7 +74,9 @@ def principal_for_user(session: Session, user: User) -> Principal:
 def authenticate(session: Session, username: str, password: str) -> User:
     """The active user with this password, or ``AuthError``."""
     user = session.scalars(select(User).where(User.username == username)).first()
-    if user is None or not user.is_active or not credentials.verify_password(password, user.password_hash):
+    known = user is not None and user.is_active
+    hashed = user.password_hash if user is not None and known else credentials.dummy_hash()
+    if not credentials.verify_password(password, hashed) or not known or user is None:
         raise AuthError("wrong username or password", code="wrong_credentials")
     return user
 

@@ -47,7 +47,8 @@ def create_celery(settings: Settings) -> Celery:
             "sites": {"task": SITES_CHECK_TASK, "schedule": settings.sites_check_s},
             "escalate": {"task": ESCALATE_TASK, "schedule": settings.escalation_tick_s},
         },
-        beat_schedule_filename=str(settings.home / "celerybeat-schedule"),
+        beat_scheduler="firegrid.worker.beat:LeasedScheduler",  # one scheduler at a time (a DB lease)
+        beat_max_loop_interval=settings.scheduler_lease_s / 3,
     )
     if settings.celery_broker_url.startswith("redis"):
         app.conf.broker_transport_options = {"visibility_timeout": 3600}

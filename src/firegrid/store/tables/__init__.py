@@ -4,7 +4,7 @@ from firegrid.store.tables.audit import RegistryEvent
 from firegrid.store.tables.base import Base, Owned, UTCDateTime, utcnow
 from firegrid.store.tables.cameras import CameraEvent, CameraRow
 from firegrid.store.tables.grid import GridCellRow, GridVersion, HeatMaskCandidate, HeatSourceRow
-from firegrid.store.tables.jobs import IngestJob, JobColumns, SceneJob, SceneWindow
+from firegrid.store.tables.jobs import IngestJob, JobColumns, SceneJob, SceneWindow, SchedulerLease
 from firegrid.store.tables.notify import HeatSourceProposal, NotifyRobot, PushSubscription, RateBucket
 from firegrid.store.tables.people import ApiKey, User, UserCell
 from firegrid.store.tables.pipeline import (
@@ -47,6 +47,7 @@ __all__ = [
     "RegistryEvent",
     "SceneJob",
     "SceneWindow",
+    "SchedulerLease",
     "SiteMonitor",
     "SiteRow",
     "SiteViolation",

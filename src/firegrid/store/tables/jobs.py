@@ -68,3 +68,13 @@ class SceneWindow(Base):
     status: Mapped[str] = mapped_column(String(16))  # pending, done
     pixels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SchedulerLease(Base):
+    """Who runs the periodic scheduler: one holder at a time, until ``expires_at`` unless renewed."""
+
+    __tablename__ = "scheduler_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column()
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
