@@ -54,7 +54,7 @@ def read_vector(
     if geometries is not None:
         geometries = _to_wgs84(geometries, source_crs, path)
     features = []
-    for i in range(len(field_data[0]) if field_data else len(geometries or [])):
+    for i in range(len(field_data[0]) if field_data else (len(geometries) if geometries is not None else 0)):
         props = {name: _plain(field_data[j][i]) for j, name in enumerate(names)}
         geometry = geometries[i] if geometries is not None else None
         features.append(Feature(i, geometry if geometry is not None else None, props))

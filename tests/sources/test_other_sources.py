@@ -104,3 +104,39 @@ def test_missing_watch_folder_is_a_failure_not_a_crash(runtime: Runtime) -> None
         run_scheduled(runtime.sources(lambda _: None), "gone")
     with runtime.sessions() as session:
         assert session.scalars(select(SourceRow)).one().consecutive_failures == 1
+
+
+FIRMS_HEADER = "latitude,longitude,brightness,acq_date,acq_time,satellite,instrument,confidence\n"
+
+
+def test_watch_folder_scans_stay_in_the_roots_and_never_quote_cells(
+    grid_runtime: Runtime, tmp_path: Path
+) -> None:
+    """Before: a watch folder read links out of it (and any folder at all) and quoted cells in errors."""
+    from firegrid.errors import UnsafeFileError
+
+    inbox, outside = grid_runtime.settings.home / "inbox", tmp_path / "outside"
+    inbox.mkdir(parents=True)
+    (outside / "scene").mkdir(parents=True)
+    (outside / "scene" / "READY").write_text("")
+    (outside / "secret.csv").write_text(FIRMS_HEADER + "38.4,112.7,330,2024-10-28,0544,N,VIIRS,n\n")
+    (inbox / "linked.csv").symlink_to(outside / "secret.csv")
+    (inbox / "linked-scene").symlink_to(outside / "scene", target_is_directory=True)
+    (inbox / "bad.csv").write_text(FIRMS_HEADER + "38.4,TOP-SECRET-CELL,330,2024-10-28,0544,N,VIIRS,n\n")
+    with transaction(grid_runtime.sessions) as session:
+        upsert_source(
+            session, WatchFolder(name="inbox", path=Path("inbox"), settle_s=0), grid_runtime.settings
+        )
+        session.add(  # stored before paths were confined: refused when it runs
+            SourceRow(
+                name="old",
+                kind="watch_folder",
+                config={"name": "old", "kind": "watch_folder", "path": str(outside)},
+            )
+        )
+    ctx = grid_runtime.sources(lambda _: None)
+    report = run_scheduled(ctx, "inbox")
+    assert report is not None and report.scenes_queued == 0 and report.summary.read == 1  # bad.csv only
+    assert [e.message for e in report.summary.errors] == ["longitude is not a number: (value withheld)"]
+    with pytest.raises(UnsafeFileError, match="must lie under"):
+        run_scheduled(ctx, "old")

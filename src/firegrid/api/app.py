@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CollectorRegistry
 
 from firegrid import __version__
@@ -44,6 +45,7 @@ from firegrid.api.routes import (
     users,
 )
 from firegrid.api.schemas import ERROR_RESPONSES
+from firegrid.auth import credentials
 from firegrid.config import Settings
 from firegrid.logs import configure, install_redaction, new_request_id, request_id
 from firegrid.worker.app import TaskQueue, create_celery
@@ -75,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = build_runtime(settings)
         queue = TaskQueue(create_celery(settings))
+        credentials.dummy_hash()  # computed once now, so an unknown user's first login costs no more
         heavy = anyio.CapacityLimiter(settings.heavy_workers)
         app.state.firegrid = AppState(runtime, queue, settings.jwt_keys(), heavy=heavy)
         registry = CollectorRegistry()
@@ -99,15 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=ERROR_RESPONSES,
     )
     add_exception_handlers(app)
-    app.add_middleware(
-        RequestGuard,  # credentials and body size before the body is read (see api/bodies.py)
-        limits={
-            "upload": settings.upload_max_bytes + MULTIPART_SLACK,
-            "photo": settings.tasks.photo_max_bytes + MULTIPART_SLACK,
-        },
-        default=settings.body_max_bytes,
-        principal=get_principal,
-    )
+    _guard(app, settings)  # innermost: its 413 reaches FastAPI as such, not wrapped by the middlewares below
 
     @app.middleware("http")
     async def count_requests(request, call_next):  # type: ignore[no-untyped-def]
@@ -140,26 +135,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     mount_pages(app)
     mount_docs(app)
 
-    for module in (
-        health,
-        auth,
-        ingest,
-        scenes,
-        sources,
-        cameras,
-        grid,
-        incidents,
-        tasks,
-        heat_sources,
-        sites,
-        users,
-        notify,
-        maps,
-        review,
-        exports,
-        ui,
-        masks,
-        audit,
-    ):
+    for module in ROUTERS:
         app.include_router(module.router)
+    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers
     return app
+
+
+ROUTERS = (health, auth, ingest, scenes, sources, cameras, grid, incidents, tasks, heat_sources, sites, users)
+ROUTERS += (notify, maps, review, exports, ui, masks, audit)
+
+
+def _guard(app: FastAPI, settings: Settings) -> None:
+    """Credentials and body size before a body is read (``api/bodies.py``)."""
+    app.add_middleware(
+        RequestGuard,
+        routes=[r for m in ROUTERS for r in m.router.routes if isinstance(r, APIRoute)],
+        limits={
+            "upload": settings.upload_max_bytes + MULTIPART_SLACK,
+            "photo": settings.tasks.photo_max_bytes + MULTIPART_SLACK,
+        },
+        default=settings.body_max_bytes,
+        principal=get_principal,
+    )

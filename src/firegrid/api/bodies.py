@@ -16,7 +16,7 @@ run before they stream the body themselves (``api/uploads.py``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from fastapi import HTTPException
@@ -55,21 +55,23 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestGuard:
-    """The middleware described above; ``principal`` is the dependency that authenticates."""
+    """The middleware described above over the app's ``routes`` (with their full paths);
+    ``principal`` is the dependency that authenticates."""
 
     def __init__(
         self,
         app: ASGIApp,
         *,
+        routes: Sequence[APIRoute],
         limits: Mapping[str, int],
         default: int,
         principal: Callable[..., Any],
     ) -> None:
         self.app = app
+        self.routes = list(routes)
         self.limits = dict(limits)
         self.default = default
-        self.principal = principal
-        self._protected: dict[int, bool] = {}
+        self.protected = {id(r): _needs_principal(r.dependant, principal) for r in self.routes}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -93,17 +95,10 @@ class RequestGuard:
         await self.app(scope, _counted(receive, limit), send)
 
     def _route(self, scope: Scope) -> APIRoute | None:
-        app = scope.get("app")
-        for route in getattr(getattr(app, "router", None), "routes", []):
-            if isinstance(route, APIRoute) and route.matches(scope)[0] == Match.FULL:
-                return route
-        return None
+        return next((r for r in self.routes if r.matches(scope)[0] == Match.FULL), None)
 
     def _protects(self, route: APIRoute) -> bool:
-        key = id(route)
-        if key not in self._protected:
-            self._protected[key] = _needs_principal(route.dependant, self.principal)
-        return self._protected[key]
+        return self.protected[id(route)]
 
     def _length(self, scope: Scope) -> int | None:
         value = _header(scope, b"content-length")

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from firegrid.errors import UnsupportedFormatError
+from firegrid.files.sniff import read_head, refuse_markup
 from firegrid.firepoints import bulletin, cspp, firms, jaxa_wlf
 from firegrid.firepoints.fields import read_text
 from firegrid.firepoints.result import ParseResult
@@ -59,6 +60,7 @@ def read_fire_points(
     """Parse any supported fire-point file; ``name`` is what provenance records."""
     if not path.is_file():
         raise UnsupportedFormatError(f"{path}: no such file")
+    refuse_markup(read_head(path), path.name)  # the file gate: no GDAL VRT/XML where points are expected
     fmt = fmt or detect_format(path)
     if fmt == "bulletin":
         return bulletin.read_bulletin(path, name, tz=bulletin_tz)

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from firegrid import geo
 from firegrid.errors import InputError, RowError
+from firegrid.files.sniff import check_format
 from firegrid.firepoints.fields import coordinate, read_text
 from firegrid.types import WGS84
 from firegrid.vector import read_vector
@@ -54,6 +55,7 @@ def read_heat_sources(
 ) -> tuple[list[HeatSource], list[RowError]]:
     """Read a registry file; returns the sources and the rows that could not be used."""
     if path.suffix.lower() == ".csv":
+        check_format(path, ["CSV"])  # the file gate: text, no VRT/XML markup (read by Python, not GDAL)
         return _read_csv(path, default_radius_m)
     return _read_vector(path, default_radius_m)
 
