@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 import anyio
 from fastapi import FastAPI
@@ -141,8 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-ROUTERS = (health, auth, ingest, scenes, sources, cameras, grid, incidents, tasks, heat_sources, sites, users)
-ROUTERS += (notify, maps, review, exports, ui, masks, audit)
+ROUTERS: tuple[ModuleType, ...] = (health, auth, ingest, scenes, sources, cameras, grid, incidents, tasks)
+ROUTERS += (heat_sources, sites, users, notify, maps, review, exports, ui, masks, audit)
 
 
 def _guard(app: FastAPI, settings: Settings) -> None:
