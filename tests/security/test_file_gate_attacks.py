@@ -1,0 +1,125 @@
+"""The file gate against payloads other than the ones the issue reported (the reviewer's own attack):
+GeoPackage SQL tricks, plain SQLite, KML, a zipped Shapefile that hides a VRT, a zip bomb, a TIFF whose
+first kilobyte names a VRT, netCDF under a raster name, paths through /proc, camera secrets."""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+from firegrid.errors import UnsafeFileError
+from firegrid.files import confine, open_raster
+from firegrid.files.archives import unpack_shapefile
+from firegrid.vector import read_vector
+from tests.security.payloads import gpkg_reading_another_file, listener, ogr_vrt, raster_vrt, zipped
+
+SHP_HEADER = b"\x00\x00\x27\x0a" + b"\x00" * 96
+
+
+def _tif(path: Path) -> None:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=4,
+        height=4,
+        count=1,
+        dtype="uint8",
+        crs="EPSG:4326",
+        transform=from_origin(0, 4, 1, 1),
+    ) as dataset:
+        dataset.write(np.full((1, 4, 4), 7, np.uint8))
+
+
+def test_a_geopackage_view_cannot_read_another_file(tmp_path: Path) -> None:
+    target = tmp_path / "other.tif"
+    _tif(target)
+    gpkg = tmp_path / "sites.gpkg"
+    gpkg_reading_another_file(gpkg, target)
+    leaked = read_vector(gpkg, layer="leak").features
+    assert [f.properties["name"] for f in leaked] == [None]  # gdal_get_pixel_value is refused
+
+
+def test_plain_sqlite_named_gpkg_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "sites.gpkg"
+    with sqlite3.connect(path) as db:  # no GeoPackage application id: GDAL's SQLite driver would open it
+        db.execute("CREATE TABLE t (name TEXT)")
+    with pytest.raises(UnsafeFileError, match="SQLite database that is not a GeoPackage"):
+        read_vector(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "words"),
+    [
+        ("sites.kml", b"<?xml version='1.0'?><kml/>", "not accepted"),
+        ("sites.geojson", b'<?xml version="1.0"?>\n<kml/>', "content is XML"),
+        ("sites.csv", b"name,wkt\n<OGRVRTDataSource>", "ogrvrtdatasource"),
+        ("sites.shp.zip", zipped({"s.shp": SHP_HEADER, "s.vrt": "<OGRVRTDataSource/>"}), "contains s.vrt"),
+        ("sites.zip", zipped({"s.shp": b"<OGRVRTDataSource/>"}), "refused"),
+        ("sites.zip", zipped({"a.shp": SHP_HEADER, "b.shp": SHP_HEADER}), "exactly one .shp"),
+        ("sites.zip", zipped({"C:/evil.shp": SHP_HEADER}), "outside the archive"),
+        (
+            "sites.xlsx",
+            zipped({"[Content_Types].xml": "<Types/>", "x.vrt": "<VRTDataset/>"}),
+            "refused",
+        ),
+        (
+            "sites.json",
+            b'{"type": "gdal_streamed_alg", "command_line": "gdal vector read /etc/passwd"}',
+            "gdal",
+        ),
+    ],
+)
+def test_other_hostile_vectors_are_refused(tmp_path: Path, name: str, content: bytes, words: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnsafeFileError, match=f"(?i){words}"):
+        read_vector(path)
+
+
+def test_zip_bombs_are_cut_while_unpacking(tmp_path: Path) -> None:
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("s.shp", SHP_HEADER + b"\x00" * 4_000_000)
+    with pytest.raises(UnsafeFileError, match="unpacks to"):
+        unpack_shapefile(bomb, tmp_path / "out", "bomb.zip", max_bytes=1_000_000)
+
+
+def test_hostile_rasters_are_refused_without_network(tmp_path: Path) -> None:
+    with listener() as server:
+        cases = {
+            "b7.tif": raster_vrt(f"/vsicurl/{server.url}/x.tif").encode(),
+            "b12.jp2": raster_vrt("/etc/passwd").encode(),
+            "polyglot.tif": b"II*\x00\x08\x00\x00\x00" + b"<VRTDataset rasterXSize='1'>" + b"\x00" * 200,
+            "scene.tif": b"\x89HDF\r\n\x1a\n" + b"\x00" * 200,  # netCDF-4/HDF5 (remote references) renamed
+            "scene.nc": b"CDF\x01" + b"\x00" * 200,
+        }
+        for name, content in cases.items():
+            (tmp_path / name).write_bytes(content)
+            with pytest.raises(UnsafeFileError), open_raster(tmp_path / name):
+                pass
+        assert server.requests == []
+
+
+def test_paths_through_proc_and_relative_tricks_stay_out(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "scenes").mkdir(parents=True)
+    for path in (
+        "/proc/self/root/etc",
+        f"/proc/self/cwd/{root}/../..",
+        f"{root}/scenes/../../",
+        f"{root}/scenes/\u2025/etc",  # a look-alike of ".." is just a name: inside, not a traversal
+    ):
+        try:
+            resolved = confine(path, [root])
+        except UnsafeFileError:
+            continue
+        assert resolved.is_relative_to(root.resolve()), path
+    with pytest.raises(UnsafeFileError):
+        confine(ogr_vrt(Path("/etc/passwd")), [root])  # inline XML as a "path"
