@@ -94,7 +94,7 @@ def test_bad_grid_is_a_clear_error(tmp_path: Path) -> None:
     corrupt = tmp_path / "corrupt.gpkg"
     corrupt.write_bytes(b"SQLite format 3\x00 broken")
     result = firegrid(tmp_path, "grid", "import", str(corrupt), check=False)
-    assert result.returncode == 2 and "corrupt.gpkg: cannot read as a vector file" in result.stderr
+    assert result.returncode == 2 and "corrupt.gpkg: named GeoPackage but its content is" in result.stderr
 
 
 def test_demo_prepare_is_idempotent(tmp_path: Path) -> None:
