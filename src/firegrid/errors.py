@@ -80,6 +80,8 @@ class UnsafeFileError(InputError):
     """A file or path the file gate refuses: outside the data roots, a link out of them, markup
     (GDAL VRT, XML) where data was expected, or a format not allowed for this purpose."""
 
+    code = "unsafe_file"
+
 
 class NotFoundError(FiregridError):
     """A resource that does not exist, or is outside the caller's grid subtree."""

@@ -71,10 +71,10 @@ def test_inspector_sees_the_village_task_and_confirms_with_a_photo(
     photo.write_bytes(jpeg((point[0], point[1]), now_local.strftime("%Y:%m:%d %H:%M:%S")))
     page.set_input_files("#photo-input", str(photo))
     page.wait_for_function(
-        "[...document.querySelectorAll('#photos img')].some((i) => i.complete && i.naturalWidth > 0)"
+        "() => [...document.querySelectorAll('#photos img')].some((i) => i.complete && i.naturalWidth > 0)"
     )
     page.click("text=查实(确有火点/扬尘)")
-    page.wait_for_function("(document.querySelector('#task-status') || {}).textContent === '查实'")
+    page.wait_for_function("() => (document.querySelector('#task-status') || {}).textContent === '查实'")
     page.screenshot(path=str(ARTIFACTS / "app-task.png"), full_page=True)
     with runtime.sessions() as session:
         done = session.get_one(TaskRow, task_id)
@@ -96,7 +96,7 @@ def test_township_page_map_ranking_and_time_filter(server: dict[str, Any], brows
     context, page, watch = offline_page(browser, server["base"], viewport={"width": 1400, "height": 900})
     page.goto(f"{server['base']}/map/")
     login(page, "admin")
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     assert int(page.inner_text("#point-count")) == len(hits)
     assert page.locator("path.point").count() == len(hits)  # one marker per point
     names = page.locator("#ranking tbody tr td:nth-child(2)").all_inner_texts()
@@ -107,15 +107,15 @@ def test_township_page_map_ranking_and_time_filter(server: dict[str, Any], brows
     cut = times[len(times) // 2] if len(times) > 1 else times[0] + timedelta(minutes=1)
     expected = sum(1 for f in hits if datetime.fromisoformat(f["properties"]["first_seen"]) >= cut)
     local = cut.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")  # the server's zone
-    page.evaluate("window.mapReady = false")
+    page.evaluate("() => { window.mapReady = false; }")
     page.fill("input[name=since]", local)
     page.dispatch_event("#filters", "change")
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     shown = int(page.inner_text("#point-count"))
     assert shown == expected and shown < len(hits)
-    page.evaluate("window.mapReady = false")
+    page.evaluate("() => { window.mapReady = false; }")
     page.click("button[data-range=everything]")
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     assert int(page.inner_text("#point-count")) == len(hits)
     page.locator("path.point").first.click()  # drill down to the task
     page.wait_for_selector("#detail h3")

@@ -120,10 +120,10 @@ def test_inspector_tour_in_chinese(demo: dict[str, Any], browser: Any, size: str
         permissions=["geolocation"],
     )
     page.goto(f"{base}/app/")
-    page.wait_for_function("window.appReady === true")
+    page.wait_for_function("() => window.appReady === true")
     reads_chinese(page.inner_text("body"), "login form")
     log_in(page, username, "wrong-password")
-    page.wait_for_function("document.getElementById('login-error').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('login-error').textContent.length > 0")
     assert page.inner_text("#login-error") == "账号或密码错误"
     watch.expected(401)
     log_in(page, username)
@@ -140,25 +140,27 @@ def test_inspector_tour_in_chinese(demo: dict[str, Any], browser: Any, size: str
     assert refused(page, early) == "提交被拒绝: 请先签收任务"  # the 409 names the next step
     watch.expected(409)
     page.get_by_role("button", name="签收").click()
-    page.wait_for_function("document.querySelector('#task-status').textContent === '已签收'")
+    page.wait_for_function("() => document.querySelector('#task-status').textContent === '已签收'")
     assert refused(page, early) == "提交被拒绝: 请先到场并拍照取证"
     watch.expected(409)
     page.get_by_role("button", name="已到场").click()
-    page.wait_for_function("document.querySelector('#task-status').textContent === '已到场'")
+    page.wait_for_function("() => document.querySelector('#task-status').textContent === '已到场'")
     photo = tmp_path / "fire.jpg"
     photo.write_bytes(jpeg((lon, lat), datetime.now(UTC).astimezone(ZONE).strftime("%Y:%m:%d %H:%M:%S")))
     page.set_input_files("#photo-input", str(photo))
-    page.wait_for_function("[...document.querySelectorAll('#photos img')].some((i) => i.naturalWidth > 0)")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('#photos img')].some((i) => i.naturalWidth > 0)"
+    )
     page.get_by_role("button", name="查实(确有火点/扬尘)").click()
-    page.wait_for_function("document.querySelector('#task-status').textContent === '查实'")
+    page.wait_for_function("() => document.querySelector('#task-status').textContent === '查实'")
     done = page.inner_text("body")
     reads_chinese(done, "confirmed task")
     assert all(step in page.inner_text("#history") for step in ("签收", "到场", "核查结论"))
     page.click("#lang")  # English is one tap away, from the same catalogue
-    page.wait_for_function("document.querySelector('#task-status').textContent === 'confirmed'")
+    page.wait_for_function("() => document.querySelector('#task-status').textContent === 'confirmed'")
     assert "acknowledged" in page.inner_text("#history") and page.inner_text("#lang") == "中文"
     page.click("#lang")
-    page.wait_for_function("document.querySelector('#task-status').textContent === '查实'")
+    page.wait_for_function("() => document.querySelector('#task-status').textContent === '查实'")
     detail = httpx.get(f"{base}/tasks/{task['id']}", headers=token(demo, "admin")).json()
     assert [e["action"] for e in detail["events"]][-3:] == ["acknowledge", "on_site", "verdict"]
     assert watch.problems() == []
@@ -193,7 +195,7 @@ def test_township_page_tour_in_chinese(demo: dict[str, Any], browser: Any, size:
     page.wait_for_selector("#login-form:not([hidden])")
     reads_chinese(page.inner_text("body"), "login form")
     log_in(page, "admin")
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     reads_chinese(page.inner_text("body"), "township page")
     active = [r for r in ranking if r["pushed"] or r["overdue"]]
     assert page.locator("#ranking tbody tr:not([hidden]):not(#quiet-toggle)").count() == len(active)
@@ -202,20 +204,20 @@ def test_township_page_tour_in_chinese(demo: dict[str, Any], browser: Any, size:
     assert page.locator("#ranking tbody tr[data-code]:not([hidden])").count() == len(ranking)
     counts = {}
     for button in ("bulletin", "week", "season", "everything"):
-        page.evaluate("window.mapReady = false")
+        page.evaluate("() => { window.mapReady = false; }")
         page.click(f"button[data-range={button}]")
-        page.wait_for_function("window.mapReady === true")
+        page.wait_for_function("() => window.mapReady === true")
         counts[button] = int(page.inner_text("#point-count"))
     assert counts["bulletin"] == len(today)  # the browser's New York clock does not move the window
     assert 0 < counts["bulletin"] <= counts["week"] <= counts["season"] <= counts["everything"]
     page.locator("path.point").first.click()
     page.wait_for_selector("#detail h3")
     reads_chinese(page.inner_text("#detail"), "drill-down")
-    page.evaluate("window.mapReady = false")
+    page.evaluate("() => { window.mapReady = false; }")
     page.check("input[name=suppressed]")
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     page.locator("path.point-suppressed").first.click()
-    page.wait_for_function("document.querySelector('#detail').textContent.includes('已屏蔽')")
+    page.wait_for_function("() => document.querySelector('#detail').textContent.includes('已屏蔽')")
     reads_chinese(page.inner_text("#detail"), "a suppressed point")  # not the registry's English name
     with context.expect_page() as popup:
         page.click("#bulletin")
@@ -242,7 +244,7 @@ def test_reviewer_sees_the_township_and_its_work(demo: dict[str, Any], browser: 
     page.goto(f"{base}/map/")
     page.wait_for_selector("#login-form:not([hidden])")
     log_in(page, reviewer)
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     reads_chinese(page.inner_text("body"), "reviewer's page")
     assert page.locator("#ranking tbody tr[data-code]").count() == 1
     assert watch.problems() == []

@@ -138,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in ROUTERS:
         app.include_router(module.router)
-    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers
+    app.add_middleware(SecurityHeaders, image_origins=settings.basemap.origins())  # outermost: every answer
     return app
 
 

@@ -26,8 +26,9 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from firegrid import i18n
 from firegrid.auth import credentials
-from firegrid.errors import AuthError
+from firegrid.errors import AuthError, FiregridError, UploadTooLargeError
 
 ATTRIBUTE = "firegrid_body_limit"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -86,11 +87,11 @@ class RequestGuard:
         if has_body and route is not None and self._protects(route):
             problem = self._credentials_problem(scope)
             if problem is not None:
-                await _answer(scope, receive, send, 401, problem, "AuthError", {"WWW-Authenticate": "Bearer"})
+                await _answer(scope, receive, send, 401, problem, AuthError("", code=_auth_code(problem)))
                 return
         if length is not None and length > limit:
             message = f"the request body of {length} bytes is above this route's limit of {limit} bytes"
-            await _answer(scope, receive, send, 413, message, "UploadTooLargeError")
+            await _answer(scope, receive, send, 413, message, UploadTooLargeError())
             return
         await self.app(scope, _counted(receive, limit), send)
 
@@ -141,16 +142,23 @@ def _counted(receive: Receive, limit: int) -> Receive:
     return counted
 
 
+def _auth_code(problem: str) -> str:
+    return "not_authenticated" if problem == "not authenticated" else "session_expired"
+
+
 async def _answer(
-    scope: Scope,
-    receive: Receive,
-    send: Send,
-    status: int,
-    detail: str,
-    error: str,
-    headers: dict[str, str] | None = None,
+    scope: Scope, receive: Receive, send: Send, status: int, detail: str, error: FiregridError
 ) -> None:
-    """Answer without reading the body; the server closes the connection instead of draining it."""
-    response = JSONResponse({"detail": detail, "error": error}, status_code=status, headers=headers)
-    response.headers["Connection"] = "close"
-    await response(scope, receive, send)
+    """Answer like ``api/errors.py`` without reading the body; the server closes the connection
+    instead of draining it."""
+    language = i18n.lang_of(_header(scope, b"accept-language"))
+    body = {
+        "detail": detail,
+        "error": type(error).__name__,
+        "code": error.code,
+        "message": i18n.text(error.message_key, language),
+    }
+    headers = {"Connection": "close"}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    await JSONResponse(body, status_code=status, headers=headers)(scope, receive, send)

@@ -166,6 +166,10 @@ ERROR: Labels = {  # errors.FiregridError.code: the "message" of an API error
     "row_error": ("文件中有一行无法读取", "A row of the file cannot be read"),
     "grid_invalid": ("网格文件无法导入", "The grid file cannot be imported"),
     "upload_too_large": ("文件过大", "The file is too large"),
+    "unsafe_file": (
+        "文件或路径被拒绝 (数据目录之外, 含 VRT, 或格式不允许)",
+        "File or path refused (outside the data folders, a VRT, or a format not allowed here)",
+    ),
     "not_found": ("未找到, 或不在您的网格范围内", "Not found, or outside your grid area"),
     "conflict": ("当前状态下不能这样操作", "Not possible in the current state"),
     "illegal_transition": ("当前状态下不能这样操作", "Not possible in the current state"),
