@@ -6,6 +6,7 @@ The kills land at known points, not by timing: the child is blocked on a table l
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -91,7 +92,7 @@ def _kill_child(worker_pid: int, log: Path, deaths: int) -> None:
 def test_scene_job_survives_killed_worker_children(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
     """One kill while a window is being stored, one while the fire points are being ingested."""
     folder = _scene(tmp_path / "scene")
-    scan = {"window_size": WINDOW}
+    scan = {"window_size": WINDOW, "roots": [str(tmp_path)]}  # the scene folder is a data root
     ref = prepared(
         settings_for(
             tmp_path / "ref", create_database(postgres_url, f"ref_{uuid.uuid4().hex[:8]}"), scan=scan
@@ -107,7 +108,8 @@ def test_scene_job_survives_killed_worker_children(tmp_path: Path, postgres_url:
     db = create_database(postgres_url, f"kill_{uuid.uuid4().hex[:8]}")
     settings = settings_for(tmp_path / "home", db, f"{redis_url}/7", scan=scan)
     rt = prepared(settings)
-    env = worker_env(settings, FIREGRID_SCAN__WINDOW_SIZE=str(WINDOW))
+    roots = json.dumps([str(tmp_path)])  # the scene folder is a data root for the worker too
+    env = worker_env(settings, FIREGRID_SCAN__WINDOW_SIZE=str(WINDOW), FIREGRID_SCAN__ROOTS=roots)
     log = tmp_path / "worker.log"
     with workers(env, [log], "--concurrency=1") as (worker,):
         with transaction(rt.sessions) as session:

@@ -7,6 +7,7 @@ column has its own format (a rate is a percentage, a median a duration, counts a
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from html import escape
@@ -15,6 +16,16 @@ from zoneinfo import ZoneInfo
 
 from firegrid import i18n
 from firegrid.localtime import format_minutes, format_range, format_time
+
+STYLE = """
+body{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}
+td:nth-child(2),td:nth-child(3),th{text-align:left}.totals span{margin-right:2em}
+img{max-width:100%;border:1px solid #ddd}
+"""
+# the Content-Security-Policy of this page allows exactly this inline style, by its hash
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 
 def _rate(value: float | None) -> str:
@@ -74,13 +85,7 @@ def render_bulletin(data: dict[str, Any], png: bytes, zone: ZoneInfo, lang: str 
     html_lang = "en" if lang == "en" else "zh-CN"
     return f"""<!doctype html>
 <html lang="{html_lang}"><head><meta charset="utf-8"><title>{title} {escape(data["day"])}</title>
-<style>
-body{{font-family:"Noto Sans CJK SC","Microsoft YaHei",sans-serif;margin:2em;color:#222}}
-table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #bbb;padding:4px 8px;text-align:right}}
-td:nth-child(2),td:nth-child(3),th{{text-align:left}}.totals span{{margin-right:2em}}
-img{{max-width:100%;border:1px solid #ddd}}
-</style></head><body>
+<style>{STYLE}</style></head><body>
 <h1>{title}</h1>
 <p>{escape(window)}</p>
 <p class="totals">{spans}</p>

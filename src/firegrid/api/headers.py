@@ -14,14 +14,16 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-def page_policy(image_origins: Sequence[str] = ()) -> str:
-    """The Content-Security-Policy; ``image_origins``: outside origins images (tiles) may come from."""
+def page_policy(image_origins: Sequence[str] = (), style_hashes: Sequence[str] = ()) -> str:
+    """The Content-Security-Policy; ``image_origins``: outside origins images (tiles) may come from;
+    ``style_hashes``: inline styles a page may carry (``sha256-...``)."""
     images = " ".join(["'self'", "data:", "blob:", *image_origins])
+    styles = " ".join(["'self'", *(f"'{h}'" for h in style_hashes)])
     return "; ".join(
         (
             "default-src 'self'",
             "script-src 'self'",
-            "style-src 'self'",
+            f"style-src {styles}",
             f"img-src {images}",
             "connect-src 'self'",
             "font-src 'self'",
