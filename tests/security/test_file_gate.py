@@ -15,9 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
 from fastapi.testclient import TestClient
-from rasterio.transform import from_origin
 
 from firegrid.config import Settings
 from firegrid.errors import UnsafeFileError
@@ -25,6 +23,7 @@ from firegrid.files import confine, read_vector_raw
 from firegrid.imagery.open import open_scene
 from firegrid.vector import read_vector
 from tests.api.conftest import login
+from tests.imagery.helpers import write_band
 from tests.security.payloads import (
     geojson_with_crs_link,
     listener,
@@ -165,18 +164,7 @@ def test_command_line_imports_refuse_the_same_files(tmp_path: Path) -> None:
 
 
 def _band(path: Path) -> None:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=8,
-        height=8,
-        count=1,
-        dtype="uint16",
-        crs="EPSG:32649",
-        transform=from_origin(500000, 4250000, 30, 30),
-    ) as dataset:
-        dataset.write(np.full((1, 8, 8), 100, np.uint16))
+    write_band(path, np.full((8, 8), 100, np.uint16))
 
 
 def test_scene_folders_refuse_vrt_bands_and_links_out(tmp_path: Path) -> None:

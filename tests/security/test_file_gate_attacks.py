@@ -10,36 +10,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import rasterio
-from rasterio.transform import from_origin
 
 from firegrid.errors import UnsafeFileError
 from firegrid.files import confine, open_raster
 from firegrid.files.archives import unpack_shapefile
 from firegrid.vector import read_vector
+from tests.imagery.helpers import write_band
 from tests.security.payloads import gpkg_reading_another_file, listener, ogr_vrt, raster_vrt, zipped
 
 SHP_HEADER = b"\x00\x00\x27\x0a" + b"\x00" * 96
 
 
-def _tif(path: Path) -> None:
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=4,
-        height=4,
-        count=1,
-        dtype="uint8",
-        crs="EPSG:4326",
-        transform=from_origin(0, 4, 1, 1),
-    ) as dataset:
-        dataset.write(np.full((1, 4, 4), 7, np.uint8))
-
-
 def test_a_geopackage_view_cannot_read_another_file(tmp_path: Path) -> None:
     target = tmp_path / "other.tif"
-    _tif(target)
+    write_band(target, np.full((4, 4), 7, np.uint8), crs="EPSG:4326", res=1.0)
     gpkg = tmp_path / "sites.gpkg"
     gpkg_reading_another_file(gpkg, target)
     leaked = read_vector(gpkg, layer="leak").features
