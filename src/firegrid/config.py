@@ -344,9 +344,10 @@ class Settings(BaseSettings):
 
     def data_roots(self) -> list[Path]:
         """Folders that paths named over the API (scenes, camera files, watch folders) may lie under:
-        ``home/scenes``, ``home/inbox``, ``home/cameras`` and ``FIREGRID_SCAN__ROOTS``. Never ``home``
-        itself: it holds the database and the signing key."""
-        return [self.scenes_dir, self.inbox_dir, self.home / "cameras", *self.scan.roots]
+        ``home/scenes``, ``home/inbox``, ``home/geo-inbox``, ``home/cameras`` and ``FIREGRID_SCAN__ROOTS``.
+        Never ``home`` itself: it holds the database and the signing key."""
+        home = [self.scenes_dir, self.inbox_dir, self.home / "geo-inbox", self.home / "cameras"]
+        return [*home, *self.scan.roots]
 
     def vapid_key(self) -> str:
         """The VAPID private key (PEM); generated once into ``home`` when not configured."""

@@ -126,9 +126,10 @@ def test_api_paths_refuse_vsi_urls_nul_bytes_and_links_out_of_the_roots(
 
 def test_watch_folders_are_confined_when_configured(client: TestClient, demo_settings: Settings) -> None:
     operator = login(client, "op-140902")
-    for path in ("/etc", "../", str(demo_settings.home), "inbox/../../"):
-        response = client.put("/sources/evil", json={"kind": "watch_folder", "path": path}, headers=operator)
-        assert response.status_code == 400, (path, response.text)
+    for kind in ("watch_folder", "geo_folder"):
+        for path in ("/etc", "../", str(demo_settings.home), "inbox/../../"):
+            response = client.put("/sources/evil", json={"kind": kind, "path": path}, headers=operator)
+            assert response.status_code == 400, (kind, path, response.text)
     good = client.put("/sources/drop", json={"kind": "watch_folder", "path": "inbox/drop"}, headers=operator)
     assert good.status_code == 200, good.text
 

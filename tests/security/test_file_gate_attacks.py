@@ -107,3 +107,15 @@ def test_paths_through_proc_and_relative_tricks_stay_out(tmp_path: Path) -> None
         assert resolved.is_relative_to(root.resolve()), path
     with pytest.raises(UnsafeFileError):
         confine(ogr_vrt(Path("/etc/passwd")), [root])  # inline XML as a "path"
+
+
+def test_geostationary_files_must_be_what_their_names_say(tmp_path: Path) -> None:
+    from firegrid.imagery.geostationary.reader import read_slot
+
+    abi = tmp_path / "OR_ABI-L1b-RadF-M6C07_G18_s20252970600210_e20252970609518_c20252970609566.nc"
+    abi.write_text(raster_vrt("/etc/passwd"))  # a VRT under a netCDF name
+    hsd = tmp_path / "HS_H09_20251024_0600_B07_FLDK_R20_S0110.DAT"
+    hsd.write_bytes(b"CDF\x01" + b"\x00" * 64)  # netCDF (remote references possible) under an HSD name
+    for path in (abi, hsd):
+        with pytest.raises(UnsafeFileError):
+            read_slot([path])

@@ -62,7 +62,7 @@ def ctx(grid_runtime: Runtime) -> SourceContext:
 
 def add(runtime: Runtime, config: Himawari | GeoFolder) -> None:
     with transaction(runtime.sessions) as session:
-        upsert_source(session, config)
+        upsert_source(session, config, runtime.settings)
 
 
 def source_row(runtime: Runtime, name: str) -> SourceRow:
@@ -137,9 +137,9 @@ def test_an_unreachable_bucket_fails_the_run_and_counts(ctx: SourceContext, grid
 
 
 def test_geo_folder_takes_a_settled_fy4b_slot_once(ctx: SourceContext, grid_runtime: Runtime) -> None:
-    inbox = grid_runtime.settings.home / "cmacast"
+    inbox = grid_runtime.settings.home / "geo-inbox" / "cmacast"  # under a data root
     inbox.mkdir(parents=True)
-    add(grid_runtime, GeoFolder(name="fy4b", path=Path("cmacast"), settle_s=5))
+    add(grid_runtime, GeoFolder(name="fy4b", path=Path("geo-inbox/cmacast"), settle_s=5))
     when = datetime(2025, 10, 24, 8, 0, tzinfo=UTC)
     path = geo_files.agri_slot(inbox, when, (112.6, 38.6), [(112.62, 38.58, 30.0)])
     (

@@ -125,3 +125,29 @@ def check_format(path: Path, drivers: Collection[str], what: str | None = None) 
     if not fmt.matches(head):
         raise UnsafeFileError(f"{what}: named {fmt.label} but its content is {looks_like(head)}; refused")
     return fmt.driver
+
+
+_HDF5 = b"\x89HDF\r\n\x1a\n"
+# geostationary L1 files (read by satpy, not GDAL): the suffix and the magic each published format has
+GEO_MAGIC = {
+    ".nc": (_HDF5, b"CDF\x01", b"CDF\x02"),  # GOES ABI L1b: netCDF-4 (HDF5) or classic
+    ".hdf": (_HDF5,),  # FY-4B AGRI L1
+    ".dat": (b"\x01\x1a\x01",),  # Himawari HSD: header block 1, 282 bytes long
+    ".bz2": (b"BZh",),  # Himawari HSD, bzip2-compressed
+}
+
+
+def check_geo_file(path: Path, what: str | None = None) -> None:
+    """A geostationary L1 file must be a regular file whose bytes are its suffix's format."""
+    what = what or path.name
+    if not path.is_file():
+        raise UnsafeFileError(f"{what}: not a regular file")
+    magic = GEO_MAGIC.get(path.suffix.lower())
+    if magic is None:
+        raise UnsafeFileError(f"{what}: {path.suffix or 'no suffix'} is not a geostationary L1 file")
+    head = read_head(path, 4096)
+    refuse_markup(head, what)
+    if not head.startswith(magic):
+        raise UnsafeFileError(
+            f"{what}: its content is {looks_like(head)}, not {path.suffix} L1 data; refused"
+        )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from firegrid.errors import InputError
 from firegrid.services.geostationary import GeoContext, SlotReport, process_slot
 from firegrid.services.ingest import IngestErrorItem, IngestSummary
-from firegrid.services.pulls import RunReport, SourceContext, source_id
+from firegrid.services.pulls import RunReport, SourceContext, source_id, watch_folder
 from firegrid.sources.geo_watch import ready_slots
 from firegrid.sources.himawari import BucketClient, segments_for_bbox, slot_prefix
 from firegrid.sources.http import Retry
@@ -152,12 +152,13 @@ def _himawari_slot(
 
 
 def _scan_geo_folder(ctx: SourceContext, config: GeoFolder) -> RunReport:
-    folder = config.path if config.path.is_absolute() else ctx.settings.home / config.path
+    folder = watch_folder(config, ctx.settings)  # under the data roots, checked at every scan
     if not folder.is_dir():
         raise InputError(f"watch folder {folder} does not exist")
     geo = geo_context(ctx)
     report = RunReport()
-    for slot_files in ready_slots(folder, config.settle_s, ctx.clock().timestamp()):
+    roots = ctx.settings.data_roots()
+    for slot_files in ready_slots(folder, config.settle_s, ctx.clock().timestamp(), roots):
         if _taken(ctx, config.name, slot_files.key):
             continue
         label = f"{slot_files.reader} {slot_files.start:%Y-%m-%dT%H:%M:%SZ}"

@@ -28,7 +28,7 @@ from firegrid.services.ingest import IngestContext, IngestSummary, create_job, r
 from firegrid.services.scenes import ScanContext, create_scene_job
 from firegrid.sources.firms import FirmsClient, TransactionLimiter, clip_csv, day_chunks
 from firegrid.sources.http import Retry
-from firegrid.sources.models import Config, FirmsArea, FirmsFile, SentinelHubCatalog, WatchFolder
+from firegrid.sources.models import Config, FirmsArea, FirmsFile, GeoFolder, SentinelHubCatalog, WatchFolder
 from firegrid.sources.watch import Entry, ready_entries
 from firegrid.store.db import transaction
 from firegrid.store.tables import SourceItem, SourceRow
@@ -227,7 +227,7 @@ def _take_once(ctx: SourceContext, source: str, key: str, make_job: Callable[[Se
         return job_id
 
 
-def watch_folder(config: WatchFolder, settings: Settings) -> Path:
+def watch_folder(config: WatchFolder | GeoFolder, settings: Settings) -> Path:
     """The folder a watch-folder source reads (relative paths are under ``FIREGRID_HOME``), confined
     to the data roots after following links; checked when the source is configured and at every scan."""
     folder = config.path if config.path.is_absolute() else settings.home / config.path
@@ -250,7 +250,9 @@ def _take_entry(ctx: SourceContext, config: WatchFolder, entry: Entry, report: R
     key = f"{entry.path}:{entry.size}:{entry.mtime_ns}"
     with ctx.ingest.sessions() as session:
         sid = source_id(session, config.name)
-        if session.scalars(select(SourceItem).where(SourceItem.source_id == sid, SourceItem.key == key)).first():
+        if session.scalars(
+            select(SourceItem).where(SourceItem.source_id == sid, SourceItem.key == key)
+        ).first():
             return
     if entry.kind == "points":
         _ingest_watched(ctx, config.name, entry.path, key, report)

@@ -35,7 +35,7 @@ from firegrid.services.pulls import (
     watch_folder,
 )
 from firegrid.sources import schedule
-from firegrid.sources.models import WatchFolder, parse_source
+from firegrid.sources.models import GeoFolder, WatchFolder, parse_source
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, SourceRow, User, utcnow
 
@@ -51,7 +51,7 @@ def upsert_source(
     """Create or replace a source's definition (its health record is kept). A new source belongs to
     its writer's first cell (the deployment for the system and admins); another area's source is
     refused (403). A watch folder must lie under the data roots (``UnsafeFileError``). Audited."""
-    if isinstance(config, WatchFolder):
+    if isinstance(config, WatchFolder | GeoFolder):
         watch_folder(config, settings)
     writer = writer or Writer()
     row = session.scalars(select(SourceRow).where(SourceRow.name == config.name)).first()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from firegrid.files import is_inside
 
 _SLOT_NAMES = (  # reader, file-name pattern with the slot start, its time format
     ("ahi_hsd", re.compile(r"^HS_H\d\d_(\d{8}_\d{4})_B\d\d_\w+\.DAT(\.bz2)?$"), "%Y%m%d_%H%M"),
@@ -45,10 +47,15 @@ def slot_of(path: Path) -> tuple[str, datetime] | None:
     return None
 
 
-def ready_slots(folder: Path, settle_s: float, now: float) -> Iterator[SlotFiles]:
-    """Slots whose files have all been left alone for ``settle_s`` seconds, oldest first."""
+def ready_slots(
+    folder: Path, settle_s: float, now: float, roots: Sequence[Path] | None = None
+) -> Iterator[SlotFiles]:
+    """Slots whose files have all been left alone for ``settle_s`` seconds, oldest first; with
+    ``roots``, files that are links leading out of them are skipped."""
     groups: dict[tuple[str, datetime], list[Path]] = {}
     for path in folder.iterdir():
+        if roots is not None and not is_inside(path.resolve(), roots):
+            continue
         found = slot_of(path) if path.is_file() else None
         if found is not None:
             groups.setdefault(found, []).append(path)

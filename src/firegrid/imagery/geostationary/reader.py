@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from firegrid.errors import InputError
+from firegrid.files.sniff import check_geo_file
 from firegrid.imagery.geostationary import geometry
 from firegrid.imagery.geostationary.slot import GeoSlot
 
@@ -79,6 +80,8 @@ def read_slot(
     name = reader or guess_reader(paths)
     if name not in READERS:
         raise InputError(f"unknown reader {name!r}; known: {sorted(READERS)}")
+    for path in paths:
+        check_geo_file(path)  # the file gate: its bytes are the format its name promises, no markup
     bands = READERS[name]
     used = _band_files(paths, bands)
     loaded = _load(used, name, bands, bbox)
