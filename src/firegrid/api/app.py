@@ -17,6 +17,7 @@ from prometheus_client import CollectorRegistry
 from firegrid import __version__
 from firegrid.api.access import At, access
 from firegrid.api.bodies import RequestGuard
+from firegrid.api.bulletin_page import STYLE_HASH
 from firegrid.api.cache import ResponseCache
 from firegrid.api.deps import AppState, get_principal
 from firegrid.api.docs import mount_docs
@@ -138,7 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for module in ROUTERS:
         app.include_router(module.router)
-    app.add_middleware(SecurityHeaders, image_origins=settings.basemap.origins())  # outermost: every answer
+    # outermost: every answer; the map page writes the bulletin (one inline style) into a window it opens
+    app.add_middleware(SecurityHeaders, image_origins=settings.basemap.origins(), style_hashes=[STYLE_HASH])
     return app
 
 

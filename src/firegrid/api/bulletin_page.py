@@ -24,7 +24,8 @@ td,th{border:1px solid #bbb;padding:4px 8px;text-align:right}
 td:nth-child(2),td:nth-child(3),th{text-align:left}.totals span{margin-right:2em}
 img{max-width:100%;border:1px solid #ddd}
 """
-# the Content-Security-Policy of this page allows exactly this inline style, by its hash
+# the Content-Security-Policy allows exactly this inline style, by its hash (the map page opens a window
+# and writes the bulletin into it: that window has the map page's policy)
 STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
 
 

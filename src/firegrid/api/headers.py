@@ -49,9 +49,11 @@ COMMON = {
 class SecurityHeaders:
     """Pure ASGI middleware: adds the headers above unless the answer set its own."""
 
-    def __init__(self, app: ASGIApp, image_origins: Sequence[str] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, image_origins: Sequence[str] = (), style_hashes: Sequence[str] = ()
+    ) -> None:
         self.app = app
-        self.headers = {**COMMON, "Content-Security-Policy": page_policy(image_origins)}
+        self.headers = {**COMMON, "Content-Security-Policy": page_policy(image_origins, style_hashes)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

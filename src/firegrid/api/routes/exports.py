@@ -12,10 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from firegrid.api import map_params
 from firegrid.api.access import At, access
-from firegrid.api.bulletin_page import STYLE_HASH, render_bulletin
+from firegrid.api.bulletin_page import render_bulletin
 from firegrid.api.deps import LangDep, PrincipalDep, SessionDep, StateDep
 from firegrid.api.map_params import HazardQ, Since, Until
-from firegrid.api.headers import page_policy
 from firegrid.api.schemas import binary
 from firegrid.auth.roles import Principal
 from firegrid.services import export_table, exports, queries
@@ -97,9 +96,7 @@ def daily_bulletin(
     """The daily bulletin (17:00 to 17:00 local) as HTML with the ranking and the map."""
     data = _bulletin(state, session, principal, day)
     zone = state.runtime.settings.pipeline.zone
-    policy = page_policy(style_hashes=[STYLE_HASH])  # its one inline style, nothing else inline
-    html = render_bulletin(data, exports.render_map(data), zone, lang)
-    return HTMLResponse(html, headers={"Content-Security-Policy": policy})
+    return HTMLResponse(render_bulletin(data, exports.render_map(data), zone, lang))
 
 
 @router.get("/bulletins/daily.json", **access(At.SUBTREE, reads=READS))
