@@ -118,7 +118,9 @@ def multipart_body(file_field: str, description: str, **fields: dict[str, Any]) 
     return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}
 
 
-def form_route(declaration: dict[str, Any], file_field: str, description: str, **fields: dict[str, Any]) -> dict[str, Any]:
+def form_route(
+    declaration: dict[str, Any], file_field: str, description: str, **fields: dict[str, Any]
+) -> dict[str, Any]:
     """A route's ``access(...)`` keyword arguments with the OpenAPI body of its form added."""
     extra = {**declaration.get("openapi_extra", {}), **multipart_body(file_field, description, **fields)}
     return {**declaration, "openapi_extra": extra}

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
+from firegrid.api.bodies import body_limit
 from firegrid.api.deps import GridManagerDep, PrincipalDep, SessionDep, StateDep
 from firegrid.api.schemas import GridNode, GridVersionOut
-from firegrid.api.bodies import body_limit
 from firegrid.api.uploads import form_file, form_route, offload, read_form, save_upload
 from firegrid.auth.roles import Permission
 from firegrid.errors import NotFoundError

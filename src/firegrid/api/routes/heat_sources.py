@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
 from firegrid.api.access import At, access
+from firegrid.api.bodies import body_limit
 from firegrid.api.deps import HeatManagerDep, PrincipalDep, SessionDep, StateDep, writer_for
 from firegrid.api.schemas import HeatSourceIn, HeatSourceOut, ImportResult
-from firegrid.api.bodies import body_limit
 from firegrid.api.uploads import form_file, form_route, offload, read_form, save_upload
 from firegrid.auth.roles import Permission
 from firegrid.services import heat_sources

@@ -46,7 +46,12 @@ async def upload(
 
     def record() -> IngestJobOut:
         job = create_job(
-            session, path, filename=name, sha256=sha, submitted_by=principal.name, owner_path=home_path(principal)
+            session,
+            path,
+            filename=name,
+            sha256=sha,
+            submitted_by=principal.name,
+            owner_path=home_path(principal),
         )
         session.commit()
         state.queue.ingest(job.id)
