@@ -32,6 +32,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     errors.RateLimitedError: 429,
     errors.ConfigError: 500,
     errors.ServiceUnavailableError: 503,
+    OverflowError: 404,  # an id beyond 64 bits (SQLite refuses to bind it): no such object can exist
     OperationalError: 503,
     DBAPIError: 503,
 }
