@@ -127,10 +127,10 @@ def test_township_page_map_ranking_and_time_filter(server: dict[str, Any], brows
 def _bins_follow_the_view(page: Any, server: dict[str, Any], admin: dict[str, str], n_hits: int) -> None:
     """Past the point limit the view's hits come as bins (sized markers, heat); moving the map
     loads the new view's layer."""
-    page.evaluate("window.MapData.pointLimit = 0; window.mapReady = false")
+    page.evaluate("() => { window.MapData.pointLimit = 0; window.mapReady = false; }")
     page.dispatch_event("#filters", "change")
-    page.wait_for_function("window.mapReady === true")
-    url = page.evaluate("window.MapData.hitsUrl")
+    page.wait_for_function("() => window.mapReady === true")
+    url = page.evaluate("() => window.MapData.hitsUrl")
     layer = httpx.get(server["base"] + url, headers=admin).json()
     assert layer["mode"] == "bins" and layer["total"] == n_hits
     assert page.locator("path.bin").count() == len(layer["bins"]) > 0
@@ -139,11 +139,11 @@ def _bins_follow_the_view(page: Any, server: dict[str, Any], admin: dict[str, st
         and page.locator("canvas.leaflet-heatmap-layer").count() == 1
     )
     page.screenshot(path=str(ARTIFACTS / "map-bins.png"))
-    zoom = page.evaluate("firegridState.map.getZoom()")
+    zoom = page.evaluate("() => firegridState.map.getZoom()")
     page.locator("path.bin").first.click()  # a bin zooms in on itself
-    page.wait_for_function(f"window.MapData.hitsUrl !== {url!r}")
-    assert page.evaluate("firegridState.map.getZoom()") == zoom + 2
-    page.evaluate("window.MapData.pointLimit = null")
+    page.wait_for_function(f"() => window.MapData.hitsUrl !== {url!r}")
+    assert page.evaluate("() => firegridState.map.getZoom()") == zoom + 2
+    page.evaluate("() => { window.MapData.pointLimit = null; }")
 
 
 def test_the_browser_revalidates_map_layers(server: dict[str, Any], browser: Any) -> None:
@@ -156,11 +156,11 @@ def test_the_browser_revalidates_map_layers(server: dict[str, Any], browser: Any
     page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
     page.goto(f"{server['base']}/map/")
     login(page, "admin")
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     before = _not_modified(server, "/stats/cells/shapes.geojson")
-    page.evaluate("window.mapReady = false")
+    page.evaluate("() => { window.mapReady = false; }")
     page.select_option("select[name=hazard]", "fire")  # a change event: numbers, ranking and hits again
-    page.wait_for_function("window.mapReady === true")
+    page.wait_for_function("() => window.mapReady === true")
     assert _not_modified(server, "/stats/cells/shapes.geojson") == before + 1
     assert hosts == {server["base"].split("/")[2]}
     context.close()
