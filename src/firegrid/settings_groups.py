@@ -72,7 +72,7 @@ class FirmsSettings(BaseModel):
 class CameraSettings(BaseModel):
     """Camera patrols: default model, pool size, evidence retention, DEM, triangulation window."""
 
-    model: str = "fire-colour-baseline"
+    model: str = "smoke-fire"  # the learned detector; fire-colour-baseline is a flame cue, never a pager
     threads: int = Field(1, ge=1)  # ONNX Runtime threads per session
     pool_size: int = Field(4, ge=1)  # cameras patrolled at once by `firegrid watch`
     tick_s: float = Field(10.0, gt=0)  # how often the scheduler looks for due patrols

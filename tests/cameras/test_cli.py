@@ -22,7 +22,7 @@ def test_detect_sequence_replays_frames(tmp_path: Path, shared_data: Path) -> No
     out = json.loads(
         firegrid(tmp_path, "detect-sequence", str(frames), "--json", "--conf-thresh", "0.2").stdout
     )
-    assert out["frames"] == 20 and out["model"]["name"] == "fire-colour-baseline"
+    assert out["frames"] == 20 and out["model"]["name"] == "smoke-fire"  # the default camera model
     assert len(out["alarms"]) == 1 and out["alarms"][0]["frame"].startswith("f0")
     empty = tmp_path / "empty"
     empty.mkdir()

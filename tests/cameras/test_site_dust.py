@@ -80,7 +80,7 @@ def test_site_camera_patrol_raises_dust_events_for_the_site(
     ctx = CameraContext(
         events=grid_runtime.cameras().events,
         models_dir=grid_runtime.settings.models_path(),
-        default_model="fire-colour-baseline",
+        default_model="smoke-fire",
         state_dir=tmp_path / "state",
     )
     report = patrol(ctx, "site-cam-1")

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from firegrid.cameras import temporal
+from firegrid.cameras import motion, temporal
 from firegrid.cameras.config import TemporalConfig
 from firegrid.detect.objects.boxes import Boxes
 
@@ -48,12 +49,19 @@ def test_state_survives_json() -> None:
     assert temporal.update(restored, box(202), config)[0].new
 
 
-def test_static_regions_are_ignored() -> None:
+def test_the_motion_gate_keeps_local_change_only() -> None:
+    config = TemporalConfig(static_diff=3.0, motion_ratio=1.0)
+    rng = np.random.default_rng(0)
     reference = np.full((200, 400), 100, np.float32)
-    grey = reference.copy()
+    grey = reference + rng.normal(0, 2, reference.shape).astype(np.float32)  # sensor noise everywhere
     grey[100:140, 300:340] += 50  # something changed here
     boxes = Boxes.concat([box(100), box(300)])
-    assert temporal.static_mask(boxes, grey, reference, 3.0).tolist() == [True, False]
-    assert temporal.static_mask(boxes, grey, None, 3.0).tolist() == [False, False]
-    ref2 = temporal.update_reference(reference, grey, 0.5)
-    assert ref2[120, 320] == 125
+    assert motion.moving(boxes, (200, 400), grey, reference, config).tolist() == [False, True]
+    assert motion.moving(boxes, (200, 400), grey, None, config).tolist() == [True, True]  # no history yet
+    fog = grey + 20  # the whole view brightens: nothing is local
+    assert motion.moving(boxes[:1], (200, 400), fog, reference, config).tolist() == [False]
+    moved = grey + 40  # the camera moved or day turned to night: restart the reference
+    assert not motion.moving(boxes, (200, 400), moved, reference, config).any()
+    assert np.array_equal(motion.update_reference(reference, moved, config), moved)
+    ref2 = motion.update_reference(reference, grey, TemporalConfig(reference_alpha=0.5))
+    assert ref2[120, 320] == pytest.approx((100 + grey[120, 320]) / 2)

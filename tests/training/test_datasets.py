@@ -12,15 +12,17 @@ torch = pytest.importorskip("torch", reason="the train extra (torch) is not inst
 from firegrid.detect.objects.letterbox import letterbox  # noqa: E402
 from firegrid.errors import InputError  # noqa: E402
 from firegrid.training.augment import hflip, place  # noqa: E402
-from firegrid.training.datasets import load_samples, read_voc, read_yolo  # noqa: E402
+from firegrid.training.config import DataConfig  # noqa: E402
+from firegrid.training.datasets import read_voc, read_yolo  # noqa: E402
 from firegrid.training.network import decode  # noqa: E402
+from firegrid.training.sets import load_samples  # noqa: E402
 from firegrid.training.targets import encode  # noqa: E402
 from tests.training.fake_sets import make_shared  # noqa: E402
 
 
 def test_samples_follow_split_and_drop_default(tmp_path: Path) -> None:
     root = make_shared(tmp_path)
-    s = load_samples(root, "camera/hpwren_smoke", "camera/fire_smoke_cctv", 1, None)
+    s = load_samples(root, DataConfig(negatives_margin=1), None)
     assert len(s.select("train", "hpwren", "positive")) == 3
     assert len(s.select("val", "hpwren", "positive")) == 3
     assert {x.view for x in s.select("val", "hpwren")} == {2}

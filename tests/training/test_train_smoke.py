@@ -49,3 +49,18 @@ def test_same_seed_same_first_step(tmp_path: Path) -> None:
         result = train(cfg, shared, tmp_path / run, tmp_path / f"run-{run}", REPO)
         losses.append(json.loads(result.log.read_text().splitlines()[0])["loss"])
     assert losses[0] == losses[1]
+
+
+def test_fine_tuning_starts_from_the_exported_graph(tmp_path: Path) -> None:
+    from firegrid.errors import ConfigError
+    from firegrid.training.network import SmokeFireNet
+    from firegrid.training.warmstart import load_onnx_weights
+
+    shared = make_shared(tmp_path / "shared")
+    cfg = TrainConfig.load(REPO / "training" / "smoke-tiny.yaml")
+    result = train(cfg, shared, tmp_path / "models", tmp_path / "run", REPO)
+    sha = json.loads(result.manifest.read_text())["sha256"]
+    net = SmokeFireNet(len(cfg.classes), cfg.width, pretrained=False)
+    assert load_onnx_weights(net, result.onnx, cfg.input_size, sha) < 1e-4  # the same function again
+    with pytest.raises(ConfigError, match="init_sha256"):
+        load_onnx_weights(net, result.onnx, cfg.input_size, "0" * 64)

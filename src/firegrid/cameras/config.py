@@ -105,6 +105,9 @@ class Preset(BaseModel):
     hfov_deg: float = Field(gt=0, lt=180)
     zoom: float | None = None
     masks: list[list[Point]] = Field(default_factory=list)  # no-alert polygons, image fractions 0..1
+    # the horizon's height in the view (image fraction from the top): a box whose base lies above it is
+    # sky (cloud, glare), since smoke rises from the ground
+    horizon: float | None = Field(None, ge=0, le=1)
     regions: list[Region] = Field(default_factory=list)  # dust checks (default: the view below the horizon)
 
     @field_validator("masks")
@@ -131,6 +134,9 @@ class TemporalConfig(BaseModel):
     hysteresis: float = Field(0.8, gt=0, le=1)  # while an event is ongoing the threshold is multiplied
     static_diff: float = Field(3.0, ge=0)  # mean grey-level change vs. the reference below this: static
     reference_alpha: float = Field(0.05, gt=0, le=1)
+    motion_ratio: float = Field(1.0, ge=0)  # a box's change must reach this × the frame's median change
+    motion_width: int = Field(480, ge=32)  # grey image width for the motion gate (reference stored so)
+    scene_change_diff: float = Field(25.0, gt=0)  # median change above this: the view changed, restart
 
     @property
     def hits_needed(self) -> int:

@@ -12,12 +12,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
+RAW = "raw.jpg"  # the unmarked frame beside frame.jpg
 
 
 def save_evidence(
     folder: Path, image: NDArray[np.uint8], box: NDArray[np.float32], label: str
 ) -> tuple[Path, Path]:
-    """Write ``frame.jpg`` (box drawn, label) and ``crop.jpg`` (box plus a margin) into ``folder``."""
+    """Write ``frame.jpg`` (box drawn, label), ``crop.jpg`` (box plus a margin) and ``raw.jpg`` (the frame
+    as seen, for retraining: ``firegrid model dataset export``) into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     h, w = image.shape[:2]
     x1, y1, x2, y2 = (round(float(v)) for v in box)
@@ -29,8 +31,11 @@ def save_evidence(
     mx, my = max(8, (x2 - x1) // 2), max(8, (y2 - y1) // 2)
     crop = image[max(0, y1 - my) : min(h, y2 + my), max(0, x1 - mx) : min(w, x2 + mx)]
     frame_path, crop_path = folder / "frame.jpg", folder / "crop.jpg"
-    if not cv2.imwrite(str(frame_path), drawn) or not cv2.imwrite(
-        str(crop_path), crop if crop.size else image
+    raw = cv2.imwrite(str(folder / RAW), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    if (
+        not raw
+        or not cv2.imwrite(str(frame_path), drawn)
+        or not cv2.imwrite(str(crop_path), crop if crop.size else image)
     ):
         raise OSError(f"cannot write evidence into {folder}")
     return frame_path, crop_path

@@ -6,8 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+from numpy.typing import NDArray
+
 from firegrid.cameras import temporal
-from firegrid.cameras.config import TemporalConfig
+from firegrid.cameras.config import Point, TemporalConfig
+from firegrid.cameras.engine import observe
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.imagery.decode import read_image
 
@@ -33,13 +37,21 @@ class Alarm:
         }
 
 
-def replay(frames: Iterable[tuple[str, str]], detector: ObjectModel, config: TemporalConfig) -> list[Alarm]:
-    """Alarms raised over ``(name, image path)`` frames, in order."""
+def replay(
+    frames: Iterable[tuple[str, str]],
+    detector: ObjectModel,
+    config: TemporalConfig,
+    masks: list[list[Point]] | None = None,
+) -> list[Alarm]:
+    """Alarms raised over ``(name, image path)`` frames of one view, in order (the patrol's engine)."""
+    detector.require_detector("sequence alarms")
     state = temporal.WindowState()
+    arrays: dict[str, NDArray[np.float32]] = {}
     alarms = []
     for index, (name, path) in enumerate(frames):
-        boxes = detector.detect(read_image(Path(path), path))
-        for c in temporal.update(state, boxes, config):
+        image = read_image(Path(path), path)
+        outcome = observe(detector, image, masks or [], state, arrays, config)
+        for c in outcome.confirmations:
             if c.new:
                 cls = detector.classes[c.class_id] if c.class_id < len(detector.classes) else ""
                 box = tuple(float(v) for v in c.box)

@@ -3,8 +3,7 @@
 Pyronear-like: over the last ``frames`` frames, a candidate box (NMS over the window) is
 confirmed when it IoU-matches boxes in at least ``hits_needed`` frames and the summed best
 matching confidence divided by ``frames`` exceeds ``conf_thresh`` (times ``hysteresis``
-while an event is ongoing). Boxes over regions that do not change against the preset's
-reference image (a slow running average of its frames) are ignored as static.
+while an event is ongoing). Boxes come through the motion gate first (:mod:`motion`).
 
 The state is plain data (JSON-able), so any worker can continue a camera's patrol.
 """
@@ -59,23 +58,6 @@ def _boxes(frame: dict[str, list[Any]]) -> Boxes:
     )
 
 
-def static_mask(
-    boxes: Boxes, grey: NDArray[np.float32] | None, reference: NDArray[np.float32] | None, threshold: float
-) -> NDArray[np.bool_]:
-    """True for boxes whose region is unchanged against the reference (mean |diff| < threshold)."""
-    out = np.zeros(len(boxes), bool)
-    if grey is None or reference is None or reference.shape != grey.shape:
-        return out
-    diff = np.abs(grey - reference)
-    h, w = grey.shape
-    for i, (x1, y1, x2, y2) in enumerate(boxes.xyxy):
-        r0, r1 = int(max(0, y1)), int(min(h, max(y1 + 1, y2)))
-        c0, c1 = int(max(0, x1)), int(min(w, max(x1 + 1, x2)))
-        region = diff[r0:r1, c0:c1]
-        out[i] = region.size > 0 and float(region.mean()) < threshold
-    return out
-
-
 def update(state: WindowState, boxes: Boxes, config: TemporalConfig) -> list[Confirmation]:
     """Add the current frame's boxes (already filtered) and return the confirmed ones."""
     state.frames.append(
@@ -113,12 +95,3 @@ def update(state: WindowState, boxes: Boxes, config: TemporalConfig) -> list[Con
     if confirmed:
         state.ongoing = True
     return confirmed
-
-
-def update_reference(
-    reference: NDArray[np.float32] | None, grey: NDArray[np.float32], alpha: float
-) -> NDArray[np.float32]:
-    """A slow running average of the preset's frames."""
-    if reference is None or reference.shape != grey.shape:
-        return grey.copy()
-    return ((1 - alpha) * reference + alpha * grey).astype(np.float32)

@@ -17,6 +17,7 @@ from firegrid.cameras.replay import replay
 from firegrid.cli import common
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.errors import InputError
+from firegrid.services.camera_masks import list_masks, set_active
 from firegrid.services.cameras import describe_camera, due_cameras, import_cameras, patrol_safely
 from firegrid.store.db import transaction
 from firegrid.store.tables import CameraRow
@@ -40,6 +41,22 @@ def list_cameras() -> None:
     s = common.settings()
     with common.runtime(s) as rt, rt.sessions() as session:
         rows = [describe_camera(r) for r in session.scalars(select(CameraRow).order_by(CameraRow.id))]
+    typer.echo(json.dumps(rows, default=str, ensure_ascii=False))
+
+
+@app.command("masks")
+def masks(
+    camera: Annotated[str, typer.Argument(help="camera id")],
+    off: Annotated[int | None, typer.Option(help="switch this learned mask off")] = None,
+    on: Annotated[int | None, typer.Option(help="switch this learned mask on again")] = None,
+) -> None:
+    """The no-alert boxes a camera learned from reviewed rejections (查否) of its alarms."""
+    s = common.settings()
+    with common.runtime(s) as rt, transaction(rt.sessions) as session:
+        for mask_id, active in ((off, False), (on, True)):
+            if mask_id is not None:
+                set_active(session, mask_id, active)
+        rows = list_masks(session, camera)
     typer.echo(json.dumps(rows, default=str, ensure_ascii=False))
 
 
@@ -94,15 +111,20 @@ def detect_sequence(
     folder: Annotated[Path, typer.Argument(help="a folder of frames of one camera view")],
     model: Annotated[str | None, typer.Option(help="model name in models/")] = None,
     timestamps: Annotated[Path | None, typer.Option(help="CSV of name,time to order frames")] = None,
-    window: Annotated[int, typer.Option(help="temporal window (frames)")] = 5,
+    window: Annotated[
+        int | None, typer.Option(help="temporal window (frames) [default: the cameras']")
+    ] = None,
     min_hits: Annotated[int | None, typer.Option(help="frames that must show the box (default half)")] = None,
-    conf_thresh: Annotated[float, typer.Option(help="summed confidence / window must exceed this")] = 0.35,
+    conf_thresh: Annotated[
+        float | None, typer.Option(help="summed confidence / window must exceed this [default: the cameras']")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Replay frames through the detector and the temporal confirmation; print the alarms."""
     s = common.settings()
     detector = ObjectModel(s.models_path(), model or s.cameras.model, s.cameras.threads)
-    config = TemporalConfig(frames=window, min_hits=min_hits, conf_thresh=conf_thresh)
+    given = {"frames": window, "min_hits": min_hits, "conf_thresh": conf_thresh}
+    config = TemporalConfig(**{k: v for k, v in given.items() if v is not None})  # type: ignore[arg-type]
     frames = _frames(folder, timestamps)
     alarms = [a.as_dict() for a in replay([(name, str(path)) for name, path in frames], detector, config)]
     result = {"frames": len(frames), "model": detector.describe(), "alarms": alarms}

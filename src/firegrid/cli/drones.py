@@ -22,7 +22,6 @@ from firegrid.detect.dust.cover import CoverModel
 from firegrid.detect.dust.haze import HazeModel
 from firegrid.detect.dust.report import dust_report
 from firegrid.detect.objects.model import ObjectModel, installed_models
-from firegrid.detect.objects.slicer import sliced
 from firegrid.detect.satellite.runtime import default_models_dir
 from firegrid.drones.images import ground_points, open_drone_image
 from firegrid.errors import FiregridError, InputError
@@ -45,14 +44,16 @@ def detect_image(
         str | None,
         typer.Option(
             help=f"object detector in {MODELS_DIR}: {INSTALLED or 'none installed'} "
-            "(default: FIREGRID_CAMERAS__MODEL, fire-colour-baseline)"
+            "(default: FIREGRID_CAMERAS__MODEL, smoke-fire)"
         ),
     ] = None,
     slice_size: Annotated[
         int | None,
         typer.Option(help="tile size for large images, 0: whole image (default: the model's, else 640)"),
     ] = None,
-    overlap: Annotated[float, typer.Option(help="tile overlap fraction")] = 0.2,
+    overlap: Annotated[
+        float | None, typer.Option(help="tile overlap fraction (default: the model's)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per image on stdout")] = False,
     ingest: Annotated[
         bool, typer.Option(help="feed georeferenced boxes into the pipeline (source kind drone)")
@@ -73,6 +74,7 @@ def detect_image(
     if "dust" in wanted:
         _add_dust(s.models_path(), results, _regions(regions), s.dust.image_dust_score)
     if ingest and "fire" in wanted:
+        detector.require_detector("--ingest")
         with common.runtime(s) as rt:
             for item in results:
                 det = _detections(item, detector)
@@ -120,12 +122,12 @@ def _add_dust(
         result["dust"] = dust_report(haze, cover, image, regions, threshold)
 
 
-def _one(detector: ObjectModel, path: Path, size: int, overlap: float) -> dict[str, Any]:
+def _one(detector: ObjectModel, path: Path, size: int, overlap: float | None) -> dict[str, Any]:
     try:
         image = open_drone_image(path)
     except FiregridError as exc:  # one bad image never stops the batch
         return {"image": str(path), "error": str(exc), "boxes": [], "ground": []}
-    boxes = sliced(detector.detect, image.image, size, overlap)
+    boxes = detector.detect(image.image, size, overlap)
     result: dict[str, Any] = {
         "image": str(path),
         "width": image.image.shape[1],

@@ -1,4 +1,5 @@
-"""``firegrid model train|eval``: train the smoke/fire detector and report its validation metrics.
+"""``firegrid model train|eval|calibrate|dataset export``: train the smoke/fire detector, report its
+validation metrics, choose its thresholds for tiled inference, export the field's reviewed alarms.
 
 Training needs the ``train`` extra (torch CPU + EfficientNet-Lite0 weights); it is imported on use only.
 """
@@ -17,6 +18,8 @@ from firegrid.cli import common
 from firegrid.errors import ConfigError
 
 app = typer.Typer(help="Train and evaluate the smoke/fire detector.", no_args_is_help=True)
+dataset_app = typer.Typer(help="Datasets from the field (reviewed alarms).", no_args_is_help=True)
+app.add_typer(dataset_app, name="dataset")
 
 SharedOpt = Annotated[
     Path | None, typer.Option(help="shared-data root (default $FIREGRID_SHARED_DATA or ../shared/data)")
@@ -69,15 +72,78 @@ def evaluate(
     config: Annotated[
         Path | None, typer.Option(help="run file whose data section names the validation sets")
     ] = None,
+    compare: Annotated[
+        Path | None, typer.Option(help="an earlier report (JSON): exit 1 if this model is worse on any set")
+    ] = None,
 ) -> None:
     """Metrics on the validation views only, at the manifest's thresholds, one ONNX Runtime thread."""
     s = common.settings()
-    _report(name, models or s.models_path(), _shared(shared), output, events, config)
+    report = _report(name, models or s.models_path(), _shared(shared), output, events, config)
+    if compare is not None:
+        from firegrid.training.compare import compare as compare_reports
+        from firegrid.training.compare import markdown, verdict
+
+        old = json.loads(compare.read_text())
+        rows = compare_reports(old, _clean(report))
+        typer.echo(markdown(rows, old["model"]["version"], report["model"]["version"]))
+        if not verdict(rows):
+            typer.echo("worse than the earlier model on at least one set: do not ship", err=True)
+            raise typer.Exit(1)
+        typer.echo("not worse on any set")
+
+
+@app.command("calibrate")
+def calibrate(
+    name: Annotated[str, typer.Option(help="model name in the models folder")] = "smoke-fire",
+    models: Annotated[Path | None, typer.Option(help="models folder (default: the configured one)")] = None,
+    shared: SharedOpt = None,
+    config: Annotated[Path, typer.Option(help="run file naming the validation sets")] = Path(
+        "training/smoke-fire.yaml"
+    ),
+    max_false_alarm: Annotated[
+        float, typer.Option(help="share of lookout validation negatives a threshold may page on")
+    ] = 0.05,
+) -> None:
+    """Choose per-class thresholds for the shipped (tiled) inference on the validation views and write
+    them into the manifest."""
+    from firegrid.detect.objects.model import ObjectModel
+    from firegrid.training.calibrate import calibrate as choose
+    from firegrid.training.calibrate import scored_val
+    from firegrid.training.config import TrainConfig
+    from firegrid.training.images import ImageCache
+    from firegrid.training.sets import load_samples
+
+    folder = models or common.settings().models_path()
+    data = TrainConfig.load(config).data
+    model = ObjectModel(folder, name, threads=1)
+    samples = load_samples(_shared(shared), data, Path(data.review), tuple(model.classes))
+    chosen = choose(scored_val(model, samples, ImageCache(max_side=None)), model.classes, max_false_alarm)
+    path = folder / f"{name}.json"
+    manifest = json.loads(path.read_text())
+    manifest["thresholds"] = chosen["thresholds"]
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    typer.echo(json.dumps(chosen, indent=2))
+
+
+@dataset_app.command("export")
+def dataset_export(
+    out: Annotated[Path, typer.Option(help="folder to write (images/ and index.csv)")],
+    val_share: Annotated[
+        float, typer.Option(help="latest share of each preset's frames for validation")
+    ] = 0.2,
+) -> None:
+    """Camera and drone alarms with a verdict → frames, boxes, labels (查实: the class; 查否: none)."""
+    from firegrid.services.field_dataset import export_dataset
+
+    s = common.settings()
+    with common.runtime(s) as rt, rt.sessions() as session:
+        counts = export_dataset(session, out, val_share)
+    typer.echo(json.dumps({"out": str(out), "frames": counts}, ensure_ascii=False))
 
 
 def _report(
     name: str, models: Path, shared: Path, output: Path | None, events: bool, config: Path | None = None
-) -> None:
+) -> dict[str, Any]:
     from firegrid.training.config import TrainConfig
     from firegrid.training.report import evaluate_model
 
@@ -92,10 +158,17 @@ def _report(
     if "events" in report:
         e = report["events"]
         typer.echo(
-            f"events: {e['detected']}/{e['sequences']} sequences alarmed, median delay "
-            f"{e['median_delay_frames']} frames, "
-            f"{e['sequences_with_pre_ignition_alarm']} with a pre-ignition alarm"
+            f"events: {e['detected']}/{e['with_smoke']} sequences alarmed, median delay "
+            f"{e['median_delay_frames']} frames, {e['sequences_with_pre_ignition_alarm']} with a "
+            f"pre-ignition alarm, {e['false_alarms_per_1000_frames']:.1f} false alarms per 1,000 frames"
         )
+    if report.get("fullres"):
+        f = report["fullres"]
+        typer.echo(
+            f"full-resolution stand-ins: plume at {f['plume_share']:.2%} found in {f['found_tiled']}/"
+            f"{f['frames']} frames tiled, {f['found_whole_frame_only']}/{f['frames']} whole-frame only"
+        )
+    return report
 
 
 def _clean(value: Any) -> Any:

@@ -12,23 +12,23 @@ from typing import Any
 
 import httpx
 import numpy as np
-import shapely
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from firegrid.auth.roles import Principal
 from firegrid.cameras import temporal
 from firegrid.cameras.config import CameraConfig, Preset, load_cameras_file
+from firegrid.cameras.engine import observe
 from firegrid.cameras.streams import Frame, StreamError, frame_problem, grab, small_grey
 from firegrid.detect.dust.cover import CoverModel
 from firegrid.detect.dust.haze import HazeModel
-from firegrid.detect.objects.boxes import Boxes
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.errors import FiregridError, InputError, NotFoundError, SourceUnavailableError
 from firegrid.grid.ownership import point_owner
 from firegrid.netguard import CAMERA_SCHEMES, WEB_SCHEMES, OutboundGuard
 from firegrid.services.camera_dust import DustModels, watch_frame
 from firegrid.services.camera_events import EventContext, Sighting, create_event
+from firegrid.services.camera_masks import learned_masks
 from firegrid.services.ownership import Writer
 from firegrid.services.ownership import record as audit
 from firegrid.services.scenes import check_scene_path
@@ -66,7 +66,9 @@ class CameraContext:
         """The camera's model (loaded once per context)."""
         key = name or self.default_model
         if key not in self._models:
-            self._models[key] = ObjectModel(self.models_dir, key, self.threads)
+            model = ObjectModel(self.models_dir, key, self.threads)
+            model.require_detector("camera patrols")
+            self._models[key] = model
         return self._models[key]
 
 
@@ -272,6 +274,8 @@ def _visit(
     dust: dict[str, Any] = dict(state.get("dust", {}))
     store = ctx.state_dir / config.id / f"{_safe(preset.name)}.npz"
     greys = _load_greys(store)
+    with ctx.events.ingest.sessions() as session:
+        masks = [*preset.masks, *learned_masks(session, config.id, preset.name)]
     for frame in frames:
         report.frames += 1
         created = len(report.events)
@@ -281,22 +285,15 @@ def _visit(
         if problem:
             report.problem = problem
             continue
-        boxes = _unmasked(model.detect(frame.image), preset, frame.image.shape)
-        report.boxes += len(boxes)
-        scale = grey.shape[1] / frame.image.shape[1]
-        static = temporal.static_mask(
-            _scaled(boxes, scale), grey, greys.get("reference"), config.temporal.static_diff
-        )
-        for confirmation in temporal.update(window, boxes[~static], config.temporal):
+        outcome = observe(model, frame.image, masks, window, greys, config.temporal, preset.horizon)
+        report.boxes += len(outcome.unmasked)
+        for confirmation in outcome.confirmations:
             if confirmation.new:
                 frames_json = [{"boxes": f["xyxy"], "scores": f["score"]} for f in window.frames]
                 sighting = Sighting.of(confirmation, model)
                 event = create_event(ctx.events, config, preset, frame.image, frame.at, sighting, frames_json)
                 window.event_id = event.id
                 report.events.append(event.id)
-        greys["reference"] = temporal.update_reference(
-            greys.get("reference"), grey, config.temporal.reference_alpha
-        )
         if config.dust is not None:
             report.events += watch_frame(ctx.events, ctx.dust_models(), config, preset, frame, dust, greys)
         if len(report.events) > created:
@@ -320,21 +317,6 @@ def _checkpoint(ctx: CameraContext, camera_id: str, preset: str, preset_state: d
 def _next_position(frames: list[Frame], position: int, config: CameraConfig) -> int:
     last = [f.index for f in frames if f.index is not None]
     return (max(last) + config.stream.frame_step) if last else position
-
-
-def _unmasked(boxes: Boxes, preset: Preset, shape: tuple[int, ...]) -> Boxes:
-    """Drop boxes whose centre lies in a no-alert mask of the preset."""
-    if not preset.masks or not len(boxes):
-        return boxes
-    h, w = shape[:2]
-    masks = shapely.union_all([shapely.Polygon([(x * w, y * h) for x, y in m]) for m in preset.masks])
-    cx = (boxes.xyxy[:, 0] + boxes.xyxy[:, 2]) / 2
-    cy = (boxes.xyxy[:, 1] + boxes.xyxy[:, 3]) / 2
-    return boxes[~shapely.contains_xy(masks, cx, cy)]
-
-
-def _scaled(boxes: Boxes, scale: float) -> Boxes:
-    return Boxes(boxes.xyxy * np.float32(scale), boxes.score, boxes.class_id)
 
 
 def _safe(name: str) -> str:

@@ -15,6 +15,7 @@ from firegrid.config import PipelineConfig
 from firegrid.errors import ConflictError, InputError, NotFoundError, PermissionDeniedError
 from firegrid.grid.cells import GridTree
 from firegrid.grid.ownership import distance_to_cell_m
+from firegrid.services.camera_masks import learn_from_rejection
 from firegrid.services.incident_changes import merge_incidents
 from firegrid.services.incident_state import revise
 from firegrid.services.incidents import add_inspector_fix
@@ -268,6 +269,7 @@ def close(
     _require(principal, Permission.REVIEW_TASKS)
     transition(session, task, TaskStatus.CLOSED, principal.name, TaskAction.CLOSE, note, now=now)
     session.get_one(IncidentRow, task.incident_id).status = "closed"
+    learn_from_rejection(session, task, principal.name)  # a reviewed 查否 of a camera alarm masks its box
     return task
 
 

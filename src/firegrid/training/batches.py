@@ -17,14 +17,16 @@ log = logging.getLogger(__name__)
 
 
 def epoch_plan(train: list[Sample], cfg: TrainConfig, rng: np.random.Generator) -> list[Sample]:
-    """One epoch: lookout positives (repeated), CCTV frames, a fresh draw of negatives; shuffled."""
+    """One epoch: lookout and field positives (repeated), CCTV and drone frames, every field negative (an
+    alarm an inspector rejected) and a fresh draw of the other negatives; shuffled."""
     positives = [s for s in train if s.role == "positive"]
     hpwren = [s for s in positives if s.source == "hpwren"] * cfg.data.hpwren_repeat
-    others = [s for s in positives if s.source != "hpwren"]
-    negatives = [s for s in train if s.role == "negative"]
+    field = [s for s in train if s.source == "field"] * cfg.data.field_repeat
+    others = [s for s in positives if s.source not in ("hpwren", "field")]
+    negatives = [s for s in train if s.role == "negative" and s.source != "field"]
     n_neg = min(len(negatives), cfg.data.negatives_per_epoch)
     drawn = [negatives[i] for i in rng.choice(len(negatives), n_neg, replace=False)] if n_neg else []
-    plan = hpwren + others + drawn
+    plan = hpwren + field + others + drawn
     return [plan[i] for i in rng.permutation(len(plan))]
 
 

@@ -10,14 +10,26 @@ from pydantic import BaseModel, Field
 from firegrid.errors import ConfigError
 
 
+class DroneSplit(BaseModel):
+    """How the drone videos are split by frame number (see :mod:`firegrid.training.drone`)."""
+
+    holdout: float = Field(0.2, gt=0, lt=1)  # last share of each series' frame numbers: validation
+    guard: float = Field(0.05, ge=0, lt=1)  # share of the number span before it left out
+    min_series: int = Field(10, ge=2)  # smaller series (single photos) train
+
+
 class DataConfig(BaseModel):
     """Where the frames come from (relative to the shared-data root) and how negatives are picked."""
 
     hpwren: str = "camera/hpwren_smoke"
     cctv: str = "camera/fire_smoke_cctv"
+    drone: str | None = "drone/pileburn_yolo_train"  # YOLO txt, 0 fire, 1 smoke; None: leave out
+    drone_split: DroneSplit = Field(default_factory=DroneSplit)
+    field: list[str] = Field(default_factory=list)  # folders written by `firegrid model dataset export`
     negatives_margin: int = Field(3, ge=1)  # frames (in sequence order) away from any annotated frame
     negatives_per_epoch: int = Field(400, ge=0)
     hpwren_repeat: int = Field(2, ge=1)  # the distant-smoke positives are the target domain: show them twice
+    field_repeat: int = Field(2, ge=1)  # a county's own frames: its target domain
     review: str = "training/review/hpwren-negatives.csv"  # reviewer verdicts that override the rule
     limit: int | None = None  # cap images per source (CI smoke test)
 
@@ -48,6 +60,7 @@ class OptimConfig(BaseModel):
     weight_decay: float = Field(1e-4, ge=0)
     warmup_steps: int = Field(100, ge=0)
     freeze_blocks: int = Field(3, ge=0)  # stem + this many EfficientNet blocks stay at their ImageNet weights
+    freeze_bn: bool = False  # keep every batch-norm's statistics (fine-tuning from exported weights)
     threads: int = Field(2, ge=1)
     max_steps: int | None = None  # stop early (CI smoke test)
 
@@ -62,10 +75,17 @@ class TrainConfig(BaseModel):
     classes: list[str] = Field(default_factory=lambda: ["smoke", "fire"])
     width: int = Field(64, ge=8)
     pretrained: bool = True
+    init_from: str | None = None  # an exported ONNX model of the same network to fine-tune from
+    init_sha256: str | None = None  # ... and its hash (checked)
     data: DataConfig = Field(default_factory=DataConfig)
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
     nms_iou: float = Field(0.45, ge=0, le=1)
+    # shipped inference: tiles of this many image pixels (the training frames' size, seen at the training
+    # scale) plus the whole frame, on frames larger than one tile; 0: whole frames only
+    slice_size: int = Field(640, ge=0)
+    slice_overlap: float = Field(0.2, ge=0, lt=1)
+    max_false_alarm: float = Field(0.05, ge=0, le=1)  # threshold choice: lookout val negatives that page
 
     @classmethod
     def load(cls, path: Path) -> TrainConfig:

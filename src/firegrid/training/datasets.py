@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Split = Literal["train", "val"]
 Role = Literal["positive", "negative"]
+Source = Literal["hpwren", "cctv", "drone", "field"]
 CCTV_CLASSES = {0: "fire", 2: "smoke"}  # 1 = "default": unclear in the source, its images are dropped
 
 
@@ -36,13 +37,14 @@ class Sample:
     """One image with its boxes (image pixels, xyxy) and class names."""
 
     path: Path
-    source: Literal["hpwren", "cctv"]
+    source: Source
     split: Split
     role: Role
     boxes: NDArray[np.float32] = field(default_factory=lambda: np.zeros((0, 4), np.float32))
     labels: list[str] = field(default_factory=list)
     view: int | None = None
-    order: int = 0  # position in its view's sequence (HPWREN)
+    order: int = 0  # position in its view's sequence (HPWREN), frame number (drone)
+    group: str = ""  # video / camera preset the frame belongs to (drone, field)
 
 
 @dataclass
@@ -129,7 +131,7 @@ def cctv_samples(root: Path) -> list[Sample]:
             if not image.is_file():
                 log.warning("%s: no image for this label file; skipped", label)
                 continue
-            boxes, ids = read_yolo(label, *_size(image))
+            boxes, ids = read_yolo(label, *image_size(image))
             if any(i not in CCTV_CLASSES for i in ids):
                 continue
             role: Role = "positive" if ids else "negative"
@@ -138,27 +140,10 @@ def cctv_samples(root: Path) -> list[Sample]:
     return out
 
 
-def _size(image: Path) -> tuple[int, int]:
+def image_size(image: Path) -> tuple[int, int]:
     """Width and height from the image header."""
     try:
         with Image.open(image) as img:
             return img.size
     except OSError as exc:
         raise InputError(f"{image}: not a readable image: {exc}") from exc
-
-
-def load_samples(shared: Path, hpwren: str, cctv: str, margin: int, review: Path | None) -> Samples:
-    """Every sample of both sets (a missing set is logged, not fatal: a partial data root still trains)."""
-    items: list[Sample] = []
-    for name, loader in (
-        (hpwren, lambda p: hpwren_samples(p, margin, review)),
-        (cctv, cctv_samples),
-    ):
-        root = shared / name
-        if root.is_dir():
-            items.extend(loader(root))
-        else:
-            log.warning("%s: not found; that set is left out", root)
-    if not items:
-        raise InputError(f"{shared}: neither {hpwren} nor {cctv} found")
-    return Samples(items)

@@ -18,8 +18,9 @@ from firegrid.training.network import ExportWrapper, SmokeFireNet
 log = logging.getLogger(__name__)
 
 LICENCE = (
-    "weights: CC BY-NC-SA 4.0 (trained on AI For Mankind lookout-smoke boxes, CC BY-NC-SA 4.0, and the "
-    "fire-wrpgm CCTV set, CC BY 4.0; HPWREN images credit HPWREN/UCSD); code Apache-2.0"
+    "weights: CC BY-NC-SA 4.0 (trained on AI For Mankind lookout-smoke boxes, CC BY-NC-SA 4.0, the "
+    "fire-wrpgm CCTV set, CC BY 4.0, and the try20 drone pile-burn set, CC BY 4.0; HPWREN images credit "
+    "HPWREN/UCSD; FLAME drone frames); code Apache-2.0"
 )
 
 
@@ -55,7 +56,9 @@ def manifest(cfg: TrainConfig, sha256: str, thresholds: dict[str, float], descri
         "thresholds": thresholds,
         "nms_iou": cfg.nms_iou,
         "max_box_width": 1.0,
-        "slice_size": 0,  # trained on whole letterboxed frames
+        "slice_size": cfg.slice_size,
+        "slice_overlap": cfg.slice_overlap,
+        "slice_whole": True,
         "licence": LICENCE,
         "description": description,
     }

@@ -20,17 +20,20 @@ from firegrid.detect.objects.boxes import Boxes
 from firegrid.detect.objects.letterbox import letterbox
 from firegrid.detect.objects.model import ObjectManifest, ObjectModel, postprocess
 from firegrid.training.batches import epoch_plan, make_batch
+from firegrid.training.calibrate import calibrate, scored_val
 from firegrid.training.config import TrainConfig
-from firegrid.training.datasets import Samples, load_samples
-from firegrid.training.evaluate import choose_threshold, score_samples, summary
+from firegrid.training.datasets import Samples
+from firegrid.training.evaluate import score_samples, summary
 from firegrid.training.export import export_onnx, manifest, write_manifest
 from firegrid.training.images import ImageCache
-from firegrid.training.metrics import only_class
 from firegrid.training.network import ExportWrapper, SmokeFireNet
+from firegrid.training.sets import load_samples
 from firegrid.training.targets import detection_loss
+from firegrid.training.warmstart import load_onnx_weights
 
 log = logging.getLogger(__name__)
 
+VAL_SOURCES = ("hpwren", "cctv", "drone", "field")
 EVAL_THRESHOLD = 0.01  # keep nearly every peak when scoring (AP needs the full ranking)
 
 
@@ -92,7 +95,7 @@ def validate(net: SmokeFireNet, cfg: TrainConfig, samples: Samples, cache: Image
     m = manifest(cfg, "", dict.fromkeys(cfg.classes, EVAL_THRESHOLD), "")
     predict = torch_predictor(net, m)
     out: dict[str, Any] = {}
-    for source in ("hpwren", "cctv"):
+    for source in VAL_SOURCES:
         chosen = samples.select("val", source)
         if chosen:
             s = summary(
@@ -108,7 +111,7 @@ def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) 
     rng = seed_everything(cfg.seed, cfg.optim.threads)
     run_dir.mkdir(parents=True, exist_ok=True)
     review = repo / cfg.data.review if cfg.data.review else None
-    samples = load_samples(shared, cfg.data.hpwren, cfg.data.cctv, cfg.data.negatives_margin, review)
+    samples = load_samples(shared, cfg.data, review, tuple(cfg.classes))
     if cfg.data.limit:
         samples = _limited(samples, cfg.data.limit)
     train_set = samples.select("train")
@@ -119,7 +122,9 @@ def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) 
         len(samples.select("val")),
     )
     cache = ImageCache()
-    net = SmokeFireNet(len(cfg.classes), cfg.width, cfg.pretrained)
+    net = SmokeFireNet(len(cfg.classes), cfg.width, cfg.pretrained and not cfg.init_from)
+    if cfg.init_from:
+        load_onnx_weights(net, repo / cfg.init_from, cfg.input_size, cfg.init_sha256)
     frozen = _freeze(net, cfg.optim.freeze_blocks)
     backbone = [p for p in net.backbone_parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
@@ -139,6 +144,10 @@ def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) 
         net.train()
         for module in frozen:
             module.eval()  # frozen batch-norm statistics stay ImageNet's
+        if cfg.optim.freeze_bn:
+            for module in net.modules():
+                if isinstance(module, torch.nn.BatchNorm2d):
+                    module.eval()
         plan = epoch_plan(train_set, cfg, rng)
         sums: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -175,14 +184,13 @@ def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) 
             break
     checkpoint = run_dir / "last.pt"
     torch.save({"config": cfg.model_dump(), "state_dict": net.state_dict()}, checkpoint)
-    return _export(net, cfg, samples, cache, out, log_path, checkpoint)
+    return _export(net, cfg, samples, out, log_path, checkpoint)
 
 
 def _export(
     net: SmokeFireNet,
     cfg: TrainConfig,
     samples: Samples,
-    cache: ImageCache,
     out: Path,
     log_path: Path,
     ckpt: Path,
@@ -193,16 +201,16 @@ def _export(
     draft = manifest(cfg, sha, dict.fromkeys(cfg.classes, EVAL_THRESHOLD), "draft")
     write_manifest(draft, out)
     model = ObjectModel(out, cfg.name, threads=1)
-    thresholds = {}
-    for class_id, name in enumerate(cfg.classes):
-        source = "hpwren" if name == "smoke" else "cctv"  # smoke: the lookout val views; fire: CCTV val
-        val = samples.select("val", source)
-        scored = [only_class(s, class_id) for s in score_samples(model.detect, val, cfg.classes, cache)]
-        thresholds[name] = choose_threshold(scored) if scored else 0.5
+    chosen = calibrate(
+        scored_val(model, samples, ImageCache(max_side=None)), cfg.classes, cfg.max_false_alarm
+    )
+    thresholds = chosen["thresholds"]
     description = (
         "EfficientNet-Lite0 (ImageNet) + FPN + CenterNet heads at stride 8, "
         "trained by `firegrid model train`; "
-        "thresholds: best box F1 at IoU 0.1 on the validation views. See docs/models/smoke-fire.md."
+        "tiles of the training frames' size plus the whole frame; thresholds: best box F1 at IoU 0.1 "
+        "through that inference on the validation views, paging on at most "
+        f"{cfg.max_false_alarm:.0%} of the lookout negatives. See docs/models/smoke-fire.md."
     )
     path = write_manifest(manifest(cfg, sha, thresholds, description), out)
     log.info("exported %s (sha256 %s), thresholds %s", onnx_path, sha, thresholds)

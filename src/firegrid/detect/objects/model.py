@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from firegrid.detect.objects.boxes import Boxes, nms
 from firegrid.detect.objects.decoders import DECODERS
 from firegrid.detect.objects.letterbox import letterbox
+from firegrid.detect.objects.slicer import sliced
 from firegrid.detect.sessions import session
 from firegrid.errors import ConfigError
 from firegrid.telemetry import DETECTOR_SECONDS
@@ -42,15 +43,21 @@ class ObjectManifest(BaseModel):
     file: str
     sha256: str
     kind: Literal["object detector"] = "object detector"
+    # "cue": a non-learned rule (the flame-colour baseline) whose boxes may be looked at, never paged on:
+    # camera patrols, sequence replays and detect-image --ingest refuse it
+    role: Literal["detector", "cue"] = "detector"
     input: InputSpec = Field(default_factory=InputSpec)
     layout: Literal["ultralytics", "pyronear"]
     classes: list[str]
     thresholds: dict[str, float]  # per class: minimum score
     nms_iou: float = Field(0.45, ge=0, le=1)
     max_box_width: float = Field(1.0, gt=0, le=1)  # drop boxes wider than this fraction of the image
-    # tile size for sliced inference on large images (detect-image); 0: whole frames only (a model
-    # trained on whole letterboxed frames sees objects at the wrong scale in tiles); None: the caller's
+    # tile side (image pixels) for inference on frames larger than that: overlapping tiles, each
+    # letterboxed to the input like a training frame, merged with NMS; 0: whole frames only; None: whole
+    # frames in camera patrols, the caller's choice in detect-image (older manifests)
     slice_size: int | None = Field(None, ge=0)
+    slice_overlap: float = Field(0.2, ge=0, lt=1)
+    slice_whole: bool = True  # tiled frames also get a whole-frame pass (large plumes, close flames)
     licence: str = ""
     description: str = ""
 
@@ -67,6 +74,7 @@ class Timings:
     preprocess_ms: float = 0.0
     inference_ms: float = 0.0
     postprocess_ms: float = 0.0
+    passes: int = 0  # model runs (tiles + whole frame)
     history: list[tuple[float, float, float]] = field(default_factory=list, repr=False)
 
 
@@ -94,12 +102,42 @@ class ObjectModel:
         """Class names."""
         return self.manifest.classes
 
+    def require_detector(self, use: str) -> None:
+        """``ConfigError`` when this model is only a cue (it must not raise alarms on its own)."""
+        if self.manifest.role == "cue":
+            raise ConfigError(
+                f"model {self.name} is a cue, not a detector: it cannot be used for {use} "
+                "(use a learned model such as smoke-fire)"
+            )
+
     def describe(self) -> dict[str, str]:
         """Name, version and hash (provenance of every detection)."""
         return {"name": self.manifest.name, "version": self.manifest.version, "sha256": self.manifest.sha256}
 
-    def detect(self, image_bgr: NDArray[np.uint8]) -> Boxes:
-        """Boxes in image pixels, thresholded per class and de-duplicated."""
+    def detect(
+        self, image_bgr: NDArray[np.uint8], slice_size: int | None = None, overlap: float | None = None
+    ) -> Boxes:
+        """Boxes in image pixels, thresholded per class and de-duplicated: the shipped inference — tiles
+        of ``slice_size`` (default: the manifest's) plus the whole frame when the frame is larger."""
+        m = self.manifest
+        size = (m.slice_size or 0) if slice_size is None else slice_size
+        self.timings = Timings()
+        t0 = time.perf_counter()
+        boxes = sliced(
+            self.detect_whole,
+            image_bgr,
+            size,
+            m.slice_overlap if overlap is None else overlap,
+            m.nms_iou,
+            whole=m.slice_whole,
+        )
+        width = boxes.xyxy[:, 2] - boxes.xyxy[:, 0]
+        boxes = boxes[width <= m.max_box_width * image_bgr.shape[1]]
+        DETECTOR_SECONDS.labels(m.name).observe(time.perf_counter() - t0)
+        return boxes
+
+    def detect_whole(self, image_bgr: NDArray[np.uint8]) -> Boxes:
+        """One model pass on the whole image (letterboxed); timings add up in ``self.timings``."""
         spec = self.manifest.input
         t0 = time.perf_counter()
         tensor, fit = letterbox(
@@ -108,13 +146,13 @@ class ObjectModel:
         t1 = time.perf_counter()
         output = session(self.path, self.manifest.sha256, self.threads).run(None, {spec.name: tensor})[0]
         t2 = time.perf_counter()
-        boxes = self.postprocess(np.asarray(output, np.float32))
-        boxes = fit.to_image(boxes)
-        width = boxes.xyxy[:, 2] - boxes.xyxy[:, 0]
-        boxes = boxes[width <= self.manifest.max_box_width * image_bgr.shape[1]]
+        boxes = fit.to_image(self.postprocess(np.asarray(output, np.float32)))
         t3 = time.perf_counter()
-        self.timings = Timings((t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3)
-        DETECTOR_SECONDS.labels(self.manifest.name).observe(t3 - t0)
+        t = self.timings
+        t.preprocess_ms += (t1 - t0) * 1e3
+        t.inference_ms += (t2 - t1) * 1e3
+        t.postprocess_ms += (t3 - t2) * 1e3
+        t.passes += 1
         return boxes
 
     def postprocess(self, output: NDArray[np.float32]) -> Boxes:

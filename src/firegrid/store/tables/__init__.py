@@ -2,7 +2,7 @@
 
 from firegrid.store.tables.audit import RegistryEvent
 from firegrid.store.tables.base import Base, Owned, UTCDateTime, utcnow
-from firegrid.store.tables.cameras import CameraEvent, CameraRow
+from firegrid.store.tables.cameras import CameraEvent, CameraMask, CameraRow
 from firegrid.store.tables.grid import GridCellRow, GridVersion, HeatMaskCandidate, HeatSourceRow
 from firegrid.store.tables.jobs import IngestJob, JobColumns, SceneJob, SceneWindow, SchedulerLease
 from firegrid.store.tables.notify import HeatSourceProposal, NotifyRobot, PushSubscription, RateBucket
@@ -26,6 +26,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "CameraEvent",
+    "CameraMask",
     "CameraRow",
     "DeliveryAttempt",
     "DetectionRow",

@@ -64,3 +64,19 @@ class CameraEvent(Owned, Base):
     model: Mapped[str] = mapped_column(String(100))
     model_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CameraMask(Base):
+    """A no-alert box of one camera preset, learned from a reviewed rejection of its alarm (查否)."""
+
+    __tablename__ = "camera_masks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[str] = mapped_column(ForeignKey("cameras.id", ondelete="CASCADE"), index=True)
+    preset: Mapped[str] = mapped_column(String(100))
+    box: Mapped[list[float]] = mapped_column(JSON)  # x1, y1, x2, y2 as image fractions 0..1
+    event_id: Mapped[int | None] = mapped_column(Integer)  # the rejected alarm
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(200))  # the rejection's reason code and text
+    created_by: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
