@@ -50,7 +50,7 @@ def test_state_survives_json() -> None:
 
 
 def test_the_motion_gate_keeps_local_change_only() -> None:
-    config = TemporalConfig(static_diff=3.0, motion_ratio=1.0)
+    config = TemporalConfig(static_diff=3.0, motion_ratio=1.2, scene_change_diff=25.0)
     rng = np.random.default_rng(0)
     reference = np.full((200, 400), 100, np.float32)
     grey = reference + rng.normal(0, 2, reference.shape).astype(np.float32)  # sensor noise everywhere
@@ -58,7 +58,7 @@ def test_the_motion_gate_keeps_local_change_only() -> None:
     boxes = Boxes.concat([box(100), box(300)])
     assert motion.moving(boxes, (200, 400), grey, reference, config).tolist() == [False, True]
     assert motion.moving(boxes, (200, 400), grey, None, config).tolist() == [True, True]  # no history yet
-    fog = grey + 20  # the whole view brightens: nothing is local
+    fog = grey + 8  # the whole view brightens: nothing is local
     assert motion.moving(boxes[:1], (200, 400), fog, reference, config).tolist() == [False]
     moved = grey + 40  # the camera moved or day turned to night: restart the reference
     assert not motion.moving(boxes, (200, 400), moved, reference, config).any()

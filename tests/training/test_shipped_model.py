@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
@@ -13,6 +14,7 @@ from firegrid.detect.objects.boxes import iou_matrix
 from firegrid.detect.objects.model import ObjectManifest
 from firegrid.detect.satellite.runtime import default_models_dir
 from firegrid.training.datasets import read_voc
+from firegrid.training.synthetic import cut_plume, paste
 from tests.cli.test_cli import firegrid
 
 MODELS = default_models_dir()
@@ -41,3 +43,35 @@ def test_detect_image_finds_lookout_smoke_and_cctv_fire(tmp_path: Path, shared_d
     ).reshape(-1, 4)
     assert len(smoke) and iou_matrix(smoke, truth).max() > 0.1, lookout  # on the annotated plume
     assert any(b["class"] == "fire" for b in cctv["boxes"]), cctv
+
+
+SMALL_PLUME = "PLUME_STEM"  # a validation plume (a view never trained on)
+BACKGROUND = ["BG_STEMS"]  # validation negatives of other views
+
+
+@pytest.mark.shared_data
+def test_a_small_plume_in_a_full_resolution_frame_is_found_only_with_tiles(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    """A real plume at 0.05 % of a 3072 x 2048 frame: the shipped defaults (tiles + whole frame) find it,
+    the same weights on the whole frame alone do not — the information is there only at the tile scale."""
+    root = shared_data / "camera/hpwren_smoke"
+    frame = np.zeros((2048, 3072, 3), np.uint8)
+    backgrounds = [cv2.imread(str(root / "images" / f"{stem}.jpeg")) for stem in BACKGROUND]
+    for k, (y, x) in enumerate((y, x) for y in range(0, 2048, 480) for x in range(0, 3072, 640)):
+        tile = backgrounds[k % len(backgrounds)]
+        frame[y : y + 480, x : x + 640] = tile[: 2048 - y, : 3072 - x]
+    plume_image = cv2.imread(str(root / "images" / f"{SMALL_PLUME}.jpeg"))
+    truth, _ = read_voc(root / "annotations" / f"{SMALL_PLUME}.xml")
+    frame, box = paste(frame, cut_plume(plume_image, truth[0]), 0.0005, (0.55, 0.62))
+    assert (box[2] - box[0]) * (box[3] - box[1]) / (3072 * 2048) == pytest.approx(0.0005, rel=0.05)
+    path = tmp_path / "tower-3072x2048.png"
+    cv2.imwrite(str(path), frame)
+
+    def smoke_on_plume(*options: str) -> bool:
+        out = json.loads(firegrid(tmp_path, "detect-image", str(path), *options, "--json").stdout)
+        smoke = [[b["x1"], b["y1"], b["x2"], b["y2"]] for b in out["boxes"] if b["class"] == "smoke"]
+        return bool(smoke) and float(iou_matrix(np.array(smoke, np.float32), box[None]).max()) >= 0.1
+
+    assert smoke_on_plume()  # the shipped defaults
+    assert not smoke_on_plume("--slice-size", "0")  # whole frame only: the plume is ~8 x 4 px at 320

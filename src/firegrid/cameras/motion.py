@@ -6,8 +6,8 @@ bright patch, a building or a parked look-alike does not change (``static_diff``
 or an exposure change alter the whole view, so the box's change is no larger than the frame's typical
 change (its median, ``motion_ratio``). Measured on the lookout validation sequences (docs/models/
 smoke-fire.md): boxes on real plumes change 2–4 × the frame median, boxes on pre-ignition haze and sky
-less than 1 ×. A frame whose median change exceeds ``scene_change_diff`` (the camera moved, day to night)
-resets the reference and passes nothing.
+less than 1 ×. A frame whose median change exceeds ``scene_change_diff`` (the camera moved, day to night,
+fog rolling in fast) restarts the reference and passes nothing.
 """
 
 from __future__ import annotations

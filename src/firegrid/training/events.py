@@ -1,5 +1,12 @@
 """Event-level metrics: replay frame sequences through the camera engine, as a patrol would run them.
 
+The lookout set's frames of one view cluster, in their id order (:func:`negatives.sequences`), are not
+always one camera's consecutive frames: many clusters interleave frames of several cameras and times (the
+median grey-level change between neighbours jumps between ~2 and 20–30). Sequences are therefore rebuilt
+as **streams**: each frame joins the stream whose last frame it resembles (median |difference| of 64 × 48
+grey thumbnails below ``SAME_VIEW``), else starts a new one; streams of at least ``MIN_FRAMES`` frames are
+replayed. A stream with no annotated frame is a negative sequence (all its frames count as pre-ignition).
+
 For each sequence (frames of one view in time order, the index of the first smoke frame known): the
 frames from the first smoke frame to the first alarm, whether any alarm came before it (a pre-ignition
 false alarm), and false alarms per 1,000 pre-ignition frames and per camera-day. A camera-day is
@@ -15,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -25,6 +33,8 @@ from firegrid.imagery.decode import read_image
 from firegrid.training.negatives import sequences
 
 FRAMES_PER_DAY = 1440
+SAME_VIEW = 10.0  # grey levels: the median change between two frames of one camera view
+MIN_FRAMES = 3  # the temporal window needs at least this many frames to confirm anything
 Frames = Iterable[NDArray[np.uint8]]
 
 
@@ -50,19 +60,36 @@ def alarm_frames(model: Detector, frames: Frames, config: TemporalConfig) -> lis
     return out
 
 
+def streams(frames: list[tuple[Path, bool]], same_view: float = SAME_VIEW) -> list[list[tuple[Path, bool]]]:
+    """Frames (path, annotated) split into per-camera streams by thumbnail similarity, order kept."""
+    out: list[tuple[NDArray[np.float32], list[tuple[Path, bool]]]] = []
+    for path, annotated in frames:
+        thumb = cv2.resize(read_image(path, str(path)), (64, 48), interpolation=cv2.INTER_AREA)
+        grey = cv2.cvtColor(thumb, cv2.COLOR_BGR2GRAY).astype(np.float32)
+        change = [float(np.median(np.abs(grey - last))) for last, _ in out]
+        if change and min(change) < same_view:
+            k = int(np.argmin(change))
+            out[k] = (grey, [*out[k][1], (path, annotated)])
+        else:
+            out.append((grey, [(path, annotated)]))
+    return [members for _, members in out]
+
+
 def hpwren_sequences(root: Path, split: str = "val") -> list[Sequence]:
-    """The lookout set's ignition sequences of one split (see :func:`negatives.sequences`)."""
+    """The lookout set's ignition sequences of one split, rebuilt as per-camera streams (module docstring)."""
     with (root / "split.csv").open() as f:
         rows = list(csv.DictReader(f))
     out = []
     for n, seq in enumerate(sequences(rows, split)):
-        paths = [root / "images" / f"{stem}.jpeg" for stem, _ in seq]
-        first = next(i for i, (_, annotated) in enumerate(seq) if annotated)
+        framed = [(root / "images" / f"{stem}.jpeg", annotated) for stem, annotated in seq]
+        for k, stream in enumerate(s for s in streams(framed) if len(s) >= MIN_FRAMES):
+            paths = [p for p, _ in stream]
+            first = next((i for i, (_, annotated) in enumerate(stream) if annotated), None)
 
-        def load(paths: list[Path] = paths) -> Frames:
-            return (read_image(p, str(p)) for p in paths)
+            def load(paths: list[Path] = paths) -> Frames:
+                return (read_image(p, str(p)) for p in paths)
 
-        out.append(Sequence(f"{split}-{n}", load, len(seq), first))
+            out.append(Sequence(f"{split}-{n}.{k}", load, len(stream), first))
     return out
 
 

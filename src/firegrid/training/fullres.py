@@ -19,13 +19,13 @@ from firegrid.cameras.config import TemporalConfig
 from firegrid.detect.objects.boxes import iou_matrix
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.training.datasets import Sample
-from firegrid.training.events import alarm_frames
+from firegrid.training.events import Frames, Sequence, event_metrics
 from firegrid.training.images import ImageCache
 from firegrid.training.synthetic import Plume, cut_plume, paste
 
 WIDTH, HEIGHT = 3072, 2048
 SHARE = 0.0005  # 0.05 % of the frame: a young plume on a tower camera
-GROWTH = (0.0001, 0.001)  # the sequences' plume, from ignition to the last frame
+GROWTH = (0.0001, 0.001)  # the sequences' plume, from ignition to the last frame (share of the frame)
 
 
 def mosaic(
@@ -62,7 +62,12 @@ def _plumes(val: list[Sample], cache: ImageCache, every: int) -> list[Plume]:
 
 
 def small_plumes(
-    model: ObjectModel, val: list[Sample], cache: ImageCache, every: int = 6, sequences: int = 6
+    model: ObjectModel,
+    val: list[Sample],
+    cache: ImageCache,
+    every: int = 6,
+    sequences: int = 6,
+    temporal: TemporalConfig | None = None,
 ) -> dict[str, Any]:
     """Stand-in frames and sequences (deterministic: fixed seed)."""
     rng = np.random.default_rng(17)
@@ -91,7 +96,10 @@ def small_plumes(
         "frames_with_false_boxes": frames_with_false,
         "passes_per_frame": passes,
     }
-    report["sequences"] = _sequences(model, plumes[:sequences], negatives, cache, rng)
+    seqs = standin_sequences(val, cache, sequences, every)
+    metrics = event_metrics(model, seqs, temporal or TemporalConfig())
+    metrics["alarms"] = [s["alarms"] for s in metrics.pop("per_sequence")]
+    report["sequences"] = metrics
     return report
 
 
@@ -99,39 +107,28 @@ def _base(rng: np.random.Generator) -> tuple[float, float]:
     return float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.35, 0.8))
 
 
-def _sequences(
-    model: ObjectModel,
-    plumes: list[Plume],
-    negatives: list[Sample],
-    cache: ImageCache,
-    rng: np.random.Generator,
-    before: int = 10,
-    after: int = 10,
-) -> dict[str, Any]:
-    """Growing-plume sequences through the camera engine at its defaults."""
-    delays, early = [], 0
-    for plume in plumes:
+def standin_sequences(
+    val: list[Sample], cache: ImageCache, n: int = 6, every: int = 6, before: int = 10, after: int = 10
+) -> list[Sequence]:
+    """Growing-plume sequences (deterministic: each regenerates its frames from its own seed)."""
+    negatives = [s for s in val if s.role == "negative"]
+    plumes = _plumes(val, cache, every)[:n]
+    if not negatives:
+        return []
+
+    def frames(k: int) -> Frames:
+        rng = np.random.default_rng(1000 + k)
         scene = mosaic(negatives, cache, rng).astype(np.float32)
         base = _base(rng)
-        frames = []
         for i in range(before + after):
             noisy = scene * rng.uniform(0.97, 1.03) + rng.normal(0, 2.0, scene.shape)
             frame = np.clip(noisy, 0, 255).astype(np.uint8)
             if i >= before:
                 share = np.interp(i - before, [0, after - 1], GROWTH)
-                frame, _ = paste(frame, plume, float(share), base)
-            frames.append(frame)
-        alarms = alarm_frames(model, frames, TemporalConfig())
-        early += any(a < before for a in alarms)
-        later = [a - before for a in alarms if a >= before]
-        delays.append(later[0] if later else None)
-    found = [d for d in delays if d is not None]
-    return {
-        "sequences": len(plumes),
-        "frames_before_ignition": before,
-        "plume_share_growth": list(GROWTH),
-        "detected": len(found),
-        "delays_frames": delays,
-        "median_delay_frames": float(np.median(found)) if found else float("nan"),
-        "sequences_with_pre_ignition_alarm": early,
-    }
+                frame, _ = paste(frame, plumes[k], float(share), base)
+            yield frame
+
+    return [
+        Sequence(f"standin-{k}", lambda k=k: frames(k), before + after, before)  # type: ignore[misc]
+        for k in range(len(plumes))
+    ]

@@ -59,5 +59,5 @@ def evaluate_model(
         config = temporal or TemporalConfig()
         report["events"] = event_metrics(model, hpwren_sequences(hpwren), config)
         report["events"]["temporal"] = config.model_dump()
-        report["fullres"] = small_plumes(model, samples.select("val", "hpwren"), cache)
+        report["fullres"] = small_plumes(model, samples.select("val", "hpwren"), cache, temporal=config)
     return report
