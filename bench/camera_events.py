@@ -31,12 +31,13 @@ from firegrid.training.images import ImageCache
 from firegrid.training.sets import load_samples
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    "no gate, conf 0.35": {"static_diff": 0.0, "motion_ratio": 0.0},
+    "no gate, conf 0.35": {"static_diff": 0.0, "motion_ratio": 0.0, "conf_thresh": 0.35},
     "no gate, conf 0.25": {"static_diff": 0.0, "motion_ratio": 0.0, "conf_thresh": 0.25},
     "static only, conf 0.25": {"motion_ratio": 0.0, "conf_thresh": 0.25},
     "gate 0.8, conf 0.25": {"motion_ratio": 0.8, "conf_thresh": 0.25},
     "gate 1.0, conf 0.25": {"motion_ratio": 1.0, "conf_thresh": 0.25},
     "gate 1.2, conf 0.25": {"motion_ratio": 1.2, "conf_thresh": 0.25},
+    "gate 0.5, conf 0.25": {"motion_ratio": 0.5, "conf_thresh": 0.25},
     "gate 1.0, conf 0.35": {"motion_ratio": 1.0, "conf_thresh": 0.35},
     "gate 1.5, conf 0.25": {"motion_ratio": 1.5, "conf_thresh": 0.25},
     "gate 1.0, conf 0.2": {"motion_ratio": 1.0, "conf_thresh": 0.2},
@@ -64,6 +65,7 @@ class Cached:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--model", default=CameraSettings().model)
+    parser.add_argument("--standins", type=int, default=6, help="full-resolution stand-in sequences (0: none)")
     parser.add_argument(
         "--shared", type=Path, default=Path(os.environ.get("FIREGRID_SHARED_DATA", "../shared/data"))
     )

@@ -22,7 +22,7 @@ from tests.worker.helpers import Receiver
 
 CLIP = "camera/video/house6.mp4"
 W, H, HFOV = 426, 240, 40.0
-FIRE_PIXEL = (181.0, 99.0)  # bottom centre of the box the colour baseline puts on the upper flame
+FIRE_PIXEL = (185.5, 80.0)  # bottom centre of the smoke-fire box on the plume over the burning house
 
 
 def village_point(runtime: Runtime, code: str = "140902001001") -> tuple[float, float]:

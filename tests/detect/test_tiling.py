@@ -59,3 +59,13 @@ def test_a_large_object_cut_by_tile_borders_is_one_box() -> None:
     other_class = Boxes(parts.xyxy[:2], parts.score[:2], np.array([0, 1], np.int64))
     assert len(merge(other_class, 0.45)) == 2  # smoke inside a fire box is a different finding
     assert tiles(3840, 2160, 640, 0.2)[-1] == (3200, 1520, 3840, 2160)
+
+
+def test_tiles_meet_their_own_thresholds(tmp_path: Path) -> None:
+    model = colour_model(tmp_path, 640)
+    small = frame_with_flame(1920, 1080, 1210, 700, 40)  # seen only in a tile
+    large = frame_with_flame(1920, 1080, 800, 300, 400)  # seen by the whole-frame pass too
+    model.manifest = model.manifest.model_copy(update={"slice_thresholds": {"fire": 1.01}})
+    assert len(model.detect(small)) == 0
+    assert len(model.detect(large)) >= 1
+    assert model.manifest.threshold(0) == 0.3 and model.manifest.threshold(0, tile=True) == 1.01

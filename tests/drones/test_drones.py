@@ -6,7 +6,6 @@ import json
 import math
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 import rasterio
@@ -25,6 +24,9 @@ from firegrid.errors import InputError
 from tests.cli.test_cli import firegrid
 
 DJI = "drone/DJI_0001_R.JPG"
+PILE_BURN = (
+    "drone/pileburn_yolo_train/images/1-Zenmuse_X4S_1_1_mp4-1103_jpg.rf.edcc07f9d7bffdfb9b054dbe56f3a6ab.jpg"
+)
 
 
 @pytest.mark.shared_data
@@ -129,10 +131,7 @@ def test_sliced_inference_merges_tiles() -> None:
 def test_detect_image_cli(tmp_path: Path, shared_data: Path) -> None:
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff garbage")
-    fire = tmp_path / "fire.jpg"
-    canvas = np.full((400, 600, 3), 40, np.uint8)
-    canvas[150:230, 250:330] = (30, 150, 250)  # BGR flame colour
-    cv2.imwrite(str(fire), canvas)
+    fire = shared_data / PILE_BURN  # a held-out drone frame: the default (learned) model, tiled
     out = firegrid(tmp_path, "detect-image", str(shared_data / DJI), str(bad), str(fire), "--json").stdout
     dji, broken, flame = (json.loads(line) for line in out.strip().splitlines())
     assert (
@@ -141,5 +140,10 @@ def test_detect_image_cli(tmp_path: Path, shared_data: Path) -> None:
         and dji["footprint"].startswith("POLYGON")
     )
     assert "not a readable image" in broken["error"]
-    assert flame["boxes"] and flame["boxes"][0]["class"] == "fire"
-    assert flame["ground"] == [None] * len(flame["boxes"])  # a plain photo has no ground position
+    assert flame["boxes"] and {"fire", "smoke"} <= {b["class"] for b in flame["boxes"]}
+    assert flame["model"]["name"] == "smoke-fire"
+    assert flame["ground"] == [None] * len(flame["boxes"])  # a frame without GPS has no ground position
+    refused = firegrid(
+        tmp_path, "detect-image", str(fire), "--model", "fire-colour-baseline", "--ingest", check=False
+    )
+    assert refused.returncode != 0 and "cue" in refused.stderr  # the colour rule never pages

@@ -27,7 +27,7 @@ def test_manifest_matches_the_committed_file() -> None:
     manifest = ObjectManifest.model_validate(json.loads((MODELS / "smoke-fire.json").read_text()))
     assert hashlib.sha256((MODELS / manifest.file).read_bytes()).hexdigest() == manifest.sha256
     assert manifest.classes == ["smoke", "fire"] and manifest.layout == "ultralytics"
-    assert manifest.input.width == 320 and manifest.slice_size == 0
+    assert manifest.input.width == 320 and manifest.slice_size == 640 and manifest.slice_whole
     assert "CC BY-NC-SA 4.0" in manifest.licence
     assert all(0.05 <= t <= 0.95 for t in manifest.thresholds.values())  # chosen, not a default
 
@@ -45,8 +45,15 @@ def test_detect_image_finds_lookout_smoke_and_cctv_fire(tmp_path: Path, shared_d
     assert any(b["class"] == "fire" for b in cctv["boxes"]), cctv
 
 
-SMALL_PLUME = "PLUME_STEM"  # a validation plume (a view never trained on)
-BACKGROUND = ["BG_STEMS"]  # validation negatives of other views
+SMALL_PLUME = "ck0na9q14gaaa0a46ghbnn940"  # a validation plume (a view never trained on)
+BACKGROUND = [  # validation negatives of other views
+    "ck0k98v2i79cf0944a0b4fur7",
+    "ck0kcyo4bj1xq0a46pl5oeoda",
+    "ck0kdu01oj4cv0a46c2dml8v3",
+    "ck0khta66kxf30848qiulqo61",
+    "ck0kl3lwgk7v60a4641852x92",
+    "ck0kmq2cmlo2u0848av0wm0m6",
+]
 
 
 @pytest.mark.shared_data

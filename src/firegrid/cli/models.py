@@ -104,25 +104,16 @@ def calibrate(
         float, typer.Option(help="share of lookout validation negatives a threshold may page on")
     ] = 0.05,
 ) -> None:
-    """Choose per-class thresholds for the shipped (tiled) inference on the validation views and write
-    them into the manifest."""
-    from firegrid.detect.objects.model import ObjectModel
-    from firegrid.training.calibrate import calibrate as choose
-    from firegrid.training.calibrate import scored_val
+    """Choose per-class thresholds for the shipped (tiled) inference on the validation views, and the tile
+    thresholds on full-size frames of validation negatives; write both into the manifest."""
+    from firegrid.training.calibrate import calibrate_model
     from firegrid.training.config import TrainConfig
-    from firegrid.training.images import ImageCache
     from firegrid.training.sets import load_samples
 
     folder = models or common.settings().models_path()
     data = TrainConfig.load(config).data
-    model = ObjectModel(folder, name, threads=1)
-    samples = load_samples(_shared(shared), data, Path(data.review), tuple(model.classes))
-    chosen = choose(scored_val(model, samples, ImageCache(max_side=None)), model.classes, max_false_alarm)
-    path = folder / f"{name}.json"
-    manifest = json.loads(path.read_text())
-    manifest["thresholds"] = chosen["thresholds"]
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-    typer.echo(json.dumps(chosen, indent=2))
+    samples = load_samples(_shared(shared), data, Path(data.review), ("smoke", "fire"))
+    typer.echo(json.dumps(calibrate_model(folder, name, samples, max_false_alarm), indent=2))
 
 
 @dataset_app.command("export")

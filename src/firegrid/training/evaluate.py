@@ -48,11 +48,17 @@ def score_samples(
     return out
 
 
-def summary(images: list[Scored], thresholds: list[float], classes: list[str]) -> dict[str, Any]:
-    """AP at IoU 0.1/0.5 (overall and per class), image AUC, counts at per-class ``thresholds`` (IoU 0.1)."""
+def summary(
+    images: list[Scored], thresholds: list[float], classes: list[str], shipped: list[Scored] | None = None
+) -> dict[str, Any]:
+    """AP at IoU 0.1/0.5 (overall and per class), image AUC, counts at per-class ``thresholds`` (IoU 0.1).
+
+    ``images`` hold every peak; ``shipped``, when given, are the same images run as shipped (tiles meet
+    their own thresholds) and give the counts at the thresholds."""
     labels = np.array([im.positive for im in images])
     scores = np.array([im.score for im in images], np.float64)
-    at = at_threshold(thresholded(images, thresholds), 0.0, 0.1, SMALL_PX)
+    at_shipped = thresholded(shipped if shipped is not None else images, thresholds)
+    at = at_threshold(at_shipped, 0.0, 0.1, SMALL_PX)
     out: dict[str, Any] = {
         "images": len(images),
         "positive_images": int(labels.sum()),
@@ -69,7 +75,7 @@ def summary(images: list[Scored], thresholds: list[float], classes: list[str]) -
         "false_alarms_per_1000_frames": 1000 * at.negatives_alarmed / at.negatives
         if at.negatives
         else float("nan"),
-        "image_recall": image_recall(images, thresholds),
+        "image_recall": image_recall(at_shipped, thresholds),
     }
     for i, name in enumerate(classes):
         if any((im.truth_class == i).any() for im in images):

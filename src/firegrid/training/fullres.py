@@ -77,7 +77,7 @@ def small_plumes(
         return {}
     tiled = whole = false_boxes = frames_with_false = passes = 0
     for plume in plumes:
-        frame, truth = paste(mosaic(negatives, cache, rng), plume, SHARE, _base(rng))
+        frame, truth = paste(mosaic(negatives, cache, rng), plume, SHARE, _base(rng, plume))
         hit, false = _found(model.detect(frame), truth)
         passes = model.timings.passes
         tiled, false_boxes, frames_with_false = (
@@ -103,8 +103,11 @@ def small_plumes(
     return report
 
 
-def _base(rng: np.random.Generator) -> tuple[float, float]:
-    return float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.35, 0.8))
+def _base(rng: np.random.Generator, plume: Plume, cell: tuple[int, int] = (640, 480)) -> tuple[float, float]:
+    """Where the plume's base goes: where it stood in its own frame, inside a random whole cell of the
+    mosaic (on the horizon band of a lookout view, not in the sky of another)."""
+    col, row = int(rng.integers(WIDTH // cell[0])), int(rng.integers(HEIGHT // cell[1]))
+    return (col * cell[0] + plume.base[0]) / WIDTH, (row * cell[1] + plume.base[1]) / HEIGHT
 
 
 def standin_sequences(
@@ -119,7 +122,7 @@ def standin_sequences(
     def frames(k: int) -> Frames:
         rng = np.random.default_rng(1000 + k)
         scene = mosaic(negatives, cache, rng).astype(np.float32)
-        base = _base(rng)
+        base = _base(rng, plumes[k])
         for i in range(before + after):
             noisy = scene * rng.uniform(0.97, 1.03) + rng.normal(0, 2.0, scene.shape)
             frame = np.clip(noisy, 0, 255).astype(np.uint8)

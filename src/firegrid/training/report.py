@@ -22,7 +22,7 @@ from firegrid.cameras.config import TemporalConfig
 from firegrid.detect.objects.model import ObjectModel
 from firegrid.training.calibrate import scored_val
 from firegrid.training.config import DataConfig
-from firegrid.training.evaluate import speed, summary
+from firegrid.training.evaluate import score_samples, speed, summary
 from firegrid.training.events import event_metrics, hpwren_sequences
 from firegrid.training.fullres import small_plumes
 from firegrid.training.images import ImageCache
@@ -50,9 +50,11 @@ def evaluate_model(
         "input": m.input.width,
         "tiling": {"slice_size": m.slice_size, "overlap": m.slice_overlap, "whole": m.slice_whole},
         "thresholds": dict(zip(model.classes, shipped, strict=True)),
+        "tile_thresholds": m.slice_thresholds,
     }
     for source, scored in scored_val(model, samples, cache).items():
-        report[f"{source}_val"] = summary(scored, shipped, model.classes)
+        as_shipped = score_samples(model.detect, samples.select("val", source), model.classes, cache)
+        report[f"{source}_val"] = summary(scored, shipped, model.classes, as_shipped)
     report["speed"] = speed(model, samples.select("val", "hpwren"), cache)
     hpwren = shared / data.hpwren
     if events and hpwren.is_dir():

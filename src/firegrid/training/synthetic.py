@@ -26,6 +26,7 @@ class Plume:
 
     patch: Image
     box: tuple[float, float, float, float]
+    base: tuple[float, float] = (0.0, 0.0)  # the box's bottom centre in its source frame (pixels)
 
 
 def cut_plume(image: Image, box: NDArray[np.float32]) -> Plume:
@@ -35,7 +36,7 @@ def cut_plume(image: Image, box: NDArray[np.float32]) -> Plume:
     mx, my = (x2 - x1) * MARGIN, (y2 - y1) * MARGIN
     c0, r0 = int(max(0, x1 - mx)), int(max(0, y1 - my))
     c1, r1 = int(min(w, np.ceil(x2 + mx))), int(min(h, np.ceil(y2 + my)))
-    return Plume(image[r0:r1, c0:c1].copy(), (x1 - c0, y1 - r0, x2 - c0, y2 - r0))
+    return Plume(image[r0:r1, c0:c1].copy(), (x1 - c0, y1 - r0, x2 - c0, y2 - r0), ((x1 + x2) / 2, y2))
 
 
 def enlarge(image: Image, width: int, height: int) -> Image:

@@ -18,9 +18,9 @@ from tqdm import tqdm
 
 from firegrid.detect.objects.boxes import Boxes
 from firegrid.detect.objects.letterbox import letterbox
-from firegrid.detect.objects.model import ObjectManifest, ObjectModel, postprocess
+from firegrid.detect.objects.model import ObjectManifest, postprocess
 from firegrid.training.batches import epoch_plan, make_batch
-from firegrid.training.calibrate import calibrate, scored_val
+from firegrid.training.calibrate import calibrate_model
 from firegrid.training.config import TrainConfig
 from firegrid.training.datasets import Samples
 from firegrid.training.evaluate import score_samples, summary
@@ -200,11 +200,6 @@ def _export(
     sha = export_onnx(net, cfg.input_size, onnx_path)
     draft = manifest(cfg, sha, dict.fromkeys(cfg.classes, EVAL_THRESHOLD), "draft")
     write_manifest(draft, out)
-    model = ObjectModel(out, cfg.name, threads=1)
-    chosen = calibrate(
-        scored_val(model, samples, ImageCache(max_side=None)), cfg.classes, cfg.max_false_alarm
-    )
-    thresholds = chosen["thresholds"]
     description = (
         "EfficientNet-Lite0 (ImageNet) + FPN + CenterNet heads at stride 8, "
         "trained by `firegrid model train`; "
@@ -212,9 +207,10 @@ def _export(
         "through that inference on the validation views, paging on at most "
         f"{cfg.max_false_alarm:.0%} of the lookout negatives. See docs/models/smoke-fire.md."
     )
-    path = write_manifest(manifest(cfg, sha, thresholds, description), out)
-    log.info("exported %s (sha256 %s), thresholds %s", onnx_path, sha, thresholds)
-    return TrainResult(onnx_path, path, log_path, ckpt, thresholds)
+    path = write_manifest(manifest(cfg, sha, draft.thresholds, description), out)
+    chosen = calibrate_model(out, cfg.name, samples, cfg.max_false_alarm)
+    log.info("exported %s (sha256 %s), thresholds %s", onnx_path, sha, chosen)
+    return TrainResult(onnx_path, path, log_path, ckpt, chosen["thresholds"])
 
 
 def _limited(samples: Samples, limit: int) -> Samples:

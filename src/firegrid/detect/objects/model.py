@@ -58,13 +58,18 @@ class ObjectManifest(BaseModel):
     slice_size: int | None = Field(None, ge=0)
     slice_overlap: float = Field(0.2, ge=0, lt=1)
     slice_whole: bool = True  # tiled frames also get a whole-frame pass (large plumes, close flames)
+    # per class: the minimum score of a box found in a tile (default: ``thresholds``). Tiles look at more
+    # of the frame at a finer scale, so they get their own bar, calibrated on full-size validation frames
+    slice_thresholds: dict[str, float] = Field(default_factory=dict)
     licence: str = ""
     description: str = ""
 
-    def threshold(self, class_id: int) -> float:
-        """The score threshold of a class (the lowest configured one if unnamed)."""
+    def threshold(self, class_id: int, tile: bool = False) -> float:
+        """The score threshold of a class (the lowest configured one if unnamed); ``tile``: for boxes
+        found in a tile."""
         name = self.classes[class_id] if class_id < len(self.classes) else ""
-        return self.thresholds.get(name, min(self.thresholds.values(), default=0.25))
+        whole = self.thresholds.get(name, min(self.thresholds.values(), default=0.25))
+        return self.slice_thresholds.get(name, whole) if tile else whole
 
 
 @dataclass
@@ -130,14 +135,16 @@ class ObjectModel:
             m.slice_overlap if overlap is None else overlap,
             m.nms_iou,
             whole=m.slice_whole,
+            detect_tile=lambda tile: self.detect_whole(tile, tile=True),
         )
         width = boxes.xyxy[:, 2] - boxes.xyxy[:, 0]
         boxes = boxes[width <= m.max_box_width * image_bgr.shape[1]]
         DETECTOR_SECONDS.labels(m.name).observe(time.perf_counter() - t0)
         return boxes
 
-    def detect_whole(self, image_bgr: NDArray[np.uint8]) -> Boxes:
-        """One model pass on the whole image (letterboxed); timings add up in ``self.timings``."""
+    def detect_whole(self, image_bgr: NDArray[np.uint8], tile: bool = False) -> Boxes:
+        """One model pass on the whole image (letterboxed; ``tile``: the image is a tile of a larger frame,
+        its boxes meet the tile thresholds); timings add up in ``self.timings``."""
         spec = self.manifest.input
         t0 = time.perf_counter()
         tensor, fit = letterbox(
@@ -146,7 +153,7 @@ class ObjectModel:
         t1 = time.perf_counter()
         output = session(self.path, self.manifest.sha256, self.threads).run(None, {spec.name: tensor})[0]
         t2 = time.perf_counter()
-        boxes = fit.to_image(self.postprocess(np.asarray(output, np.float32)))
+        boxes = fit.to_image(postprocess(np.asarray(output, np.float32), self.manifest, tile))
         t3 = time.perf_counter()
         t = self.timings
         t.preprocess_ms += (t1 - t0) * 1e3
@@ -160,10 +167,11 @@ class ObjectModel:
         return postprocess(output, self.manifest)
 
 
-def postprocess(output: NDArray[np.float32], manifest: ObjectManifest) -> Boxes:
+def postprocess(output: NDArray[np.float32], manifest: ObjectManifest, tile: bool = False) -> Boxes:
     """Decode a raw output, apply the manifest's class thresholds and NMS (model-input pixels)."""
     boxes = DECODERS[manifest.layout](output, len(manifest.classes))
-    thresholds = np.array([manifest.threshold(i) for i in range(max(1, len(manifest.classes)))], np.float32)
+    n = max(1, len(manifest.classes))
+    thresholds = np.array([manifest.threshold(i, tile) for i in range(n)], np.float32)
     keep = boxes.score >= thresholds[np.clip(boxes.class_id, 0, len(thresholds) - 1)]
     boxes = boxes[keep]
     return boxes[nms(boxes, manifest.nms_iou)]

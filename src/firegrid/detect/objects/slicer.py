@@ -60,15 +60,17 @@ def sliced(
     overlap: float = 0.2,
     iou: float = 0.45,
     whole: bool = False,
+    detect_tile: Callable[[NDArray[np.uint8]], Boxes] | None = None,
 ) -> Boxes:
-    """Detect on overlapping tiles of ``image`` (and the whole image when ``whole``); the whole image
-    alone when it fits in one tile or ``size`` is 0."""
+    """Detect on overlapping tiles of ``image`` (with ``detect_tile``, default ``detect``; and the whole
+    image when ``whole``); the whole image alone when it fits in one tile or ``size`` is 0."""
     h, w = image.shape[:2]
     if size <= 0 or (w <= size and h <= size):
         return detect(image)
     parts = [detect(image)] if whole else []
+    on_tile = detect_tile or detect
     parts += [
-        detect(np.ascontiguousarray(image[y0:y1, x0:x1])).shifted(x0, y0)
+        on_tile(np.ascontiguousarray(image[y0:y1, x0:x1])).shifted(x0, y0)
         for x0, y0, x1, y1 in tiles(w, h, size, overlap)
     ]
     return merge(Boxes.concat(parts), iou)
