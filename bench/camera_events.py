@@ -65,7 +65,9 @@ class Cached:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--model", default=CameraSettings().model)
-    parser.add_argument("--standins", type=int, default=6, help="full-resolution stand-in sequences (0: none)")
+    parser.add_argument(
+        "--standins", type=int, default=6, help="full-resolution stand-in sequences (0: none)"
+    )
     parser.add_argument(
         "--shared", type=Path, default=Path(os.environ.get("FIREGRID_SHARED_DATA", "../shared/data"))
     )
