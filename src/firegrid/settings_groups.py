@@ -88,6 +88,7 @@ class ScanSettings(BaseModel):
     window_size: int = Field(1024, ge=64)
     roots: list[Path] = Field(default_factory=list)  # extra folders the API may scan (home/scenes always)
     s2_offset: float = -1000.0  # DN offset of integer Sentinel-2 band files without metadata
+    read_threads: int = Field(2, ge=1)  # threads GDAL may decode one band region with (compressed files)
 
 
 class GeostationarySettings(BaseModel):

@@ -49,3 +49,32 @@ def write_scene(
         json.dumps({"scene_id": folder.name, "acquired_at": acquired, "platform": "Sentinel-2A"})
     )
     return folder
+
+
+# TOA reflectance of the three classes of ``farmland`` (as bench/dust.py): vegetation, dry soil, built-up
+FARMLAND = {
+    "b2": (0.04, 0.10, 0.12),
+    "b3": (0.07, 0.14, 0.13),
+    "b4": (0.04, 0.19, 0.14),
+    "b8": (0.35, 0.25, 0.25),
+    "b11": (0.18, 0.34, 0.25),
+    "b12": (0.09, 0.28, 0.20),
+}
+
+
+def farmland(shape: tuple[int, int], seed: int, bare: float = 0.3, field: int = 13) -> dict[str, np.ndarray]:
+    """Fields of vegetation, dry soil and built-up (BSI just above 0) with 4 % noise: bare fields
+    touch each other, the scene edge, and have speckle holes where the noise pulls BSI down."""
+    rng = np.random.default_rng(seed)
+    n = (shape[0] // field + 1, shape[1] // field + 1)
+    classes = rng.choice(3, size=n, p=[0.85 - bare, bare, 0.15])
+    per_pixel = np.repeat(np.repeat(classes, field, axis=0), field, axis=1)[: shape[0], : shape[1]]
+    bands = {}
+    for name, values in FARMLAND.items():
+        band = np.asarray(values, np.float32)[per_pixel]
+        band *= rng.normal(1.0, 0.04, shape).astype(np.float32)
+        bands[name] = band
+    holes = (per_pixel == 1) & (rng.random(shape) < 0.01)  # single vegetated pixels inside bare fields
+    for name, values in FARMLAND.items():
+        bands[name][holes] = values[0]
+    return bands

@@ -62,3 +62,37 @@ def synthetic_landsat(
             bands["b7"][r, c + 1] = 0.42
             bands["b6"][r, c + 1] = 0.24
     return {k: v.astype(np.float32) for k, v in bands.items()}
+
+
+def fire_field(shape: tuple[int, int], seed: int = 0, fires: int = 40) -> dict[str, np.ndarray]:
+    """Uncorrected TOA reflectance b1..b7 of fields with lakes and fires of every size.
+
+    Fires are blobs of 1 to ~300 pixels (the big ones leave too little background in
+    small windows, so GOLI's window must grow), some on the scene edge and on lines
+    that are window borders for windows of 32 and 64 pixels.
+    """
+    rng = np.random.default_rng(seed)
+    means = {"b1": 0.10, "b2": 0.09, "b3": 0.08, "b4": 0.08, "b5": 0.26, "b6": 0.21, "b7": 0.12}
+    bands = {k: rng.uniform(0.8 * m, 1.2 * m, shape).astype(np.float32) for k, m in means.items()}
+    water = {"b1": 0.12, "b2": 0.10, "b3": 0.08, "b4": 0.06, "b5": 0.04, "b6": 0.02, "b7": 0.01}
+    for _ in range(3):
+        r, c = rng.integers(0, shape[0] - 20), rng.integers(0, shape[1] - 20)
+        for k, v in water.items():
+            bands[k][r : r + 20, c : c + 30] = v * rng.uniform(
+                0.9, 1.1, bands[k][r : r + 20, c : c + 30].shape
+            )
+    yy, xx = np.mgrid[-10:11, -10:11]
+    centres = [(64, 64), (0, 5), (shape[0] - 1, shape[1] // 2), (32, shape[1] - 1)]
+    centres += [(int(rng.integers(0, shape[0])), int(rng.integers(0, shape[1]))) for _ in range(fires)]
+    for k, (r, c) in enumerate(centres):
+        radius = (1, 2, 3, 5, 9)[k % 5]
+        blob = (yy**2 + xx**2 <= radius**2) & (rng.random(yy.shape) < 0.85)
+        rr, cc = np.nonzero(blob)
+        rr, cc = rr + r - 10, cc + c - 10
+        ok = (rr >= 0) & (rr < shape[0]) & (cc >= 0) & (cc < shape[1])
+        rr, cc = rr[ok], cc[ok]
+        b7 = rng.uniform(0.2, 1.1, len(rr)).astype(np.float32)
+        bands["b7"][rr, cc] = b7
+        bands["b5"][rr, cc] = rng.uniform(0.15, 0.3, len(rr))
+        bands["b6"][rr, cc] = b7 / rng.uniform(1.1, 2.2, len(rr))
+    return bands

@@ -7,19 +7,15 @@ bands a detector needs. Pixels of the halo beyond the scene are NaN and ``inside
 from __future__ import annotations
 
 import math
-from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import rasterio
 from numpy.typing import NDArray
-from rasterio.enums import Resampling
-from rasterio.windows import Window
 
 from firegrid.detect.satellite.base import BandWindow
 from firegrid.errors import InputError
-from firegrid.files.gate import open_raster
+from firegrid.imagery.regions import DecodedRegions
 from firegrid.imagery.scene import BandSource, QaSource, Scene
 
 # Landsat Collection 2 QA_PIXEL bits
@@ -28,7 +24,6 @@ QA_OBSCURED = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5)  # dilated cloud, cirrus
 # Sentinel-2 L2A scene classification
 SCL_NODATA, SCL_SATURATED, SCL_WATER, SCL_CLOUDS = 0, 1, 6, (8, 9, 10)
 SCL_OBSCURED = (3, 11)  # cloud shadow, snow
-GDAL_CACHE_MB = 64
 SWIR_BANDS = {"landsat": ("b5", "b6", "b7"), "sentinel2": ("b8a", "b11", "b12")}
 
 
@@ -43,6 +38,17 @@ class WindowSpec:
     width: int
 
 
+def _nan_border(shape: tuple[int, int], dst: tuple[slice, slice]) -> NDArray[np.float32]:
+    """An uninitialised float32 array whose pixels outside ``dst`` are NaN."""
+    out = np.empty(shape, np.float32)
+    rows, cols = dst
+    out[: rows.start] = np.nan
+    out[rows.stop :] = np.nan
+    out[rows, : cols.start] = np.nan
+    out[rows, cols.stop :] = np.nan
+    return out
+
+
 def plan_windows(height: int, width: int, size: int = 1024) -> list[WindowSpec]:
     """Tiles of ``size`` x ``size`` (smaller at the right and bottom edges), row-major."""
     specs: list[WindowSpec] = []
@@ -53,25 +59,25 @@ def plan_windows(height: int, width: int, size: int = 1024) -> list[WindowSpec]:
 
 
 class SceneReader:
-    """Open band files once; read padded windows as ``BandWindow``."""
+    """Read padded windows of a scene as ``BandWindow``.
 
-    def __init__(self, scene: Scene) -> None:
+    Readers of the same scene on different grids (or for different detectors) share one
+    ``DecodedRegions``, so each band region is decoded once per window.
+    """
+
+    def __init__(self, scene: Scene, regions: DecodedRegions | None = None) -> None:
         self.scene = scene
-        self._stack = ExitStack()
-        self._open: dict[str, Any] = {}
+        self._own = regions is None
+        self.regions = regions if regions is not None else DecodedRegions()
 
     def __enter__(self) -> SceneReader:
-        # windows are read once each: a small block cache keeps memory flat on full scenes
-        self._stack.enter_context(rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB))
+        if self._own:
+            self.regions.__enter__()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._stack.close()
-
-    def _dataset(self, path: str) -> Any:
-        if path not in self._open:
-            self._open[path] = self._stack.enter_context(open_raster(path))
-        return self._open[path]
+        if self._own:
+            self.regions.__exit__(*exc)
 
     def read(self, spec: WindowSpec, bands: tuple[str, ...], halo: int, sun_corrected: bool) -> BandWindow:
         """The window's bands (reflectance, float32) and masks, padded by ``halo``.
@@ -96,19 +102,18 @@ class SceneReader:
         arrays: dict[str, NDArray[np.float32]] = {}
         for name in bands:
             source = scene.bands.get(name) or scene.bands["b2"]  # b1 missing: b2 stands in (documented)
-            dn = self._read_region(source, rr, cc)
-            refl = self._reflectance(source, dn, sun_corrected)
+            dn = self.regions.region(source, rr, cc)
             if source.nodata is not None and not math.isnan(source.nodata):
                 mask = np.zeros(shape, dtype=bool)
                 mask[dst] = dn != source.nodata
                 masks.append(mask)
             if source.saturation_dn is not None and name in SWIR_BANDS[scene.sensor]:
                 saturated[dst] |= dn == source.saturation_dn
-            if padded:
-                out = np.full(shape, np.nan, dtype=np.float32)
-                out[dst] = refl
-                refl = out
-            arrays[name] = refl
+            if padded:  # NaN beyond the scene; only the halo strips are filled, the rest is written once
+                arrays[name] = _nan_border(shape, dst)
+                self._reflectance(source, dn, sun_corrected, arrays[name][dst])
+            else:
+                arrays[name] = self._reflectance(source, dn, sun_corrected)
         water = np.zeros(shape, dtype=bool)
         obscured = np.zeros(shape, dtype=bool)
         for qa in scene.qa:
@@ -116,45 +121,43 @@ class SceneReader:
         cloud_test = scene.sensor == "sentinel2" and not any(q.kind == "s2_scl" for q in scene.qa)
         return BandWindow(arrays, inside, saturated, water, halo, masks, cloud_test, obscured)
 
-    def _read_region(self, source: BandSource, rr: tuple[int, int], cc: tuple[int, int]) -> NDArray[Any]:
-        u = source.upsample
-        if u > 1:  # nearest neighbour: read the parent pixels, repeat, crop
-            pr = (rr[0] // u, -(-rr[1] // u))
-            pc = (cc[0] // u, -(-cc[1] // u))
-            parent = self._read_region(replace(source, upsample=1), pr, pc)
-            full = np.repeat(np.repeat(parent, u, axis=0), u, axis=1)
-            r0, c0 = rr[0] - pr[0] * u, cc[0] - pc[0] * u
-            return full[r0 : r0 + rr[1] - rr[0], c0 : c0 + cc[1] - cc[0]]
-        f = source.factor
-        if source.array is not None:
-            region = source.array[rr[0] * f : rr[1] * f, cc[0] * f : cc[1] * f]
-            if f == 1:
-                return np.asarray(region)
-            h, w = rr[1] - rr[0], cc[1] - cc[0]
-            return np.asarray(
-                region.reshape(h, f, w, f).mean(axis=(1, 3), dtype=np.float64).astype(region.dtype)
-            )
-        ds = self._dataset(source.path)
-        window = Window(cc[0] * f, rr[0] * f, (cc[1] - cc[0]) * f, (rr[1] - rr[0]) * f)
-        out_shape = (rr[1] - rr[0], cc[1] - cc[0])
-        if f == 1:
-            return np.asarray(ds.read(source.index, window=window))
-        return np.asarray(
-            ds.read(source.index, window=window, out_shape=out_shape, resampling=Resampling.average)
-        )
+    def _reflectance(
+        self,
+        source: BandSource,
+        dn: NDArray[Any],
+        sun_corrected: bool,
+        out: NDArray[np.float32] | None = None,
+    ) -> NDArray[np.float32]:
+        """``dn * scale + offset`` (divided or multiplied by sin(sun elevation) as the detector wants),
+        float32, written into ``out`` if given; float32 DN needing nothing are returned as they are."""
+        sine, divide = self._sun(sun_corrected)
+        scaled = source.scale != 1.0 or source.offset != 0.0
+        if out is None:
+            if dn.dtype == np.float32 and not scaled and sine is None:
+                return dn
+            out = np.empty(dn.shape, np.float32)
+        if scaled:
+            np.multiply(dn, np.float32(source.scale), out=out, dtype=np.float32)
+            np.add(out, np.float32(source.offset), out=out)
+        else:
+            np.copyto(out, dn, casting="unsafe")
+        if sine is not None and divide:
+            np.divide(out, sine, out=out)
+        elif sine is not None:
+            np.multiply(out, sine, out=out)
+        return out
 
-    def _reflectance(self, source: BandSource, dn: NDArray[Any], sun_corrected: bool) -> NDArray[np.float32]:
-        refl = dn if dn.dtype == np.float32 else dn.astype(np.float32)
-        if source.scale != 1.0 or source.offset != 0.0:
-            refl = refl * np.float32(source.scale) + np.float32(source.offset)
+    def _sun(self, sun_corrected: bool) -> tuple[np.float32 | None, bool]:
+        """sin(sun elevation) and whether to divide (True) or multiply by it; None: leave as is."""
         elevation = self.scene.sun_elevation
-        if elevation is not None:
-            sine = np.float32(math.sin(math.radians(elevation)))
-            if sun_corrected and self.scene.reflectance == "uncorrected":
-                refl = refl / sine
-            elif not sun_corrected and self.scene.reflectance == "corrected":
-                refl = refl * sine
-        return refl
+        if elevation is None:
+            return None, False
+        sine = np.float32(math.sin(math.radians(elevation)))
+        if sun_corrected and self.scene.reflectance == "uncorrected":
+            return sine, True
+        if not sun_corrected and self.scene.reflectance == "corrected":
+            return sine, False
+        return None, False
 
     def _apply_qa(
         self,
@@ -184,4 +187,4 @@ class SceneReader:
 
     def _qa_values(self, qa: QaSource, rr: tuple[int, int], cc: tuple[int, int]) -> NDArray[np.int64]:
         source = BandSource(qa.path, factor=qa.factor, upsample=qa.upsample)
-        return self._read_region(source, rr, cc).astype(np.int64)
+        return self.regions.region(source, rr, cc).astype(np.int64)

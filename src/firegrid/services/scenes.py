@@ -1,30 +1,51 @@
-"""Scene jobs: register a scene, scan its windows (in parallel, each once), ingest its fire points."""
+"""Scene jobs: register a scene, scan its windows (in parallel, each once), ingest what they found.
+
+The one orchestration of scene scanning: worker tasks (``scene_job`` -> ``scene_window`` x N ->
+``scene_finish``) call ``plan_job``, ``scan_job_window`` and ``finish_job``; ``firegrid scan`` and
+the sources' in-process scans call ``run_scene_job``, which calls the same three. A job's
+``request["scan"]`` holds its options (detectors, land cover, acquisition time, window size,
+ingest, quicklook); each window runs every detector asked for on one decoded window
+(``detect.scene_pass``).
+"""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from firegrid.config import SentinelHubSettings
-from firegrid.detect.satellite.base import SceneDetector
-from firegrid.detect.satellite.points import FirePixels
-from firegrid.detect.satellite.registry import make_detector
-from firegrid.detect.satellite.scan import finish_scan, scan_window, to_detections
+from firegrid.detect.dust.params import DustParams
+from firegrid.detect.runner import ProgressFn
+from firegrid.detect.scene_pass import (
+    FIRE,
+    PlanReader,
+    ScanRequest,
+    ScenePlan,
+    WindowResult,
+    finish_plan,
+    open_plan,
+)
 from firegrid.errors import InputError, NotFoundError
 from firegrid.files import confine
-from firegrid.imagery.open import open_scene
-from firegrid.imagery.scene import Scene
 from firegrid.imagery.sentinelhub import Acquisition, SentinelHubSource
-from firegrid.imagery.windows import SceneReader, plan_windows
-from firegrid.services.ingest import IngestContext, ingest_detections
+from firegrid.services.ingest import IngestContext
 from firegrid.services.ownership import job_owner
+from firegrid.services.scene_results import (
+    dust_file,
+    fire_from_record,
+    forget,
+    load_dust,
+    save_dust,
+    summarise,
+    window_record,
+)
 from firegrid.store.db import transaction
 from firegrid.store.tables import SceneJob, SceneWindow, utcnow
 
@@ -41,6 +62,38 @@ class ScanContext:
     s2_offset: float = -1000.0
     sentinelhub: SentinelHubSettings | None = None
     roots: list[Path] | None = None  # where job scenes and their band files must lie (None: anywhere)
+    dust: DustParams = field(default_factory=DustParams)
+    work_dir: Path | None = None  # windows' bare-soil results wait here for the finish (default: temp)
+    read_threads: int = 2  # threads GDAL may decode one band region with
+
+    @property
+    def work(self) -> Path:
+        """The work folder."""
+        return self.work_dir or Path(tempfile.gettempdir()) / "firegrid-scene-work"
+
+
+def scan_options(
+    detectors: list[str] | None = None,
+    *,
+    landcover: Path | None = None,
+    acquired_at: datetime | None = None,
+    window_size: int | None = None,
+    ingest: bool = True,
+    quicklook: Path | None = None,
+) -> dict[str, Any]:
+    """A job's ``request["scan"]``: only what differs from the defaults."""
+    options: dict[str, Any] = {"detectors": detectors or [FIRE]}
+    if landcover is not None:
+        options["landcover"] = str(landcover)
+    if acquired_at is not None:
+        options["acquired_at"] = acquired_at.isoformat()
+    if window_size is not None:
+        options["window_size"] = window_size
+    if not ingest:
+        options["ingest"] = False
+    if quicklook is not None:
+        options["quicklook"] = str(quicklook)
+    return options
 
 
 def check_scene_path(path: Path | str, roots: list[Path]) -> Path:
@@ -74,14 +127,24 @@ def create_scene_job(
     return job
 
 
-def _open(ctx: ScanContext, job: SceneJob) -> tuple[Scene, SceneDetector]:
-    scene = open_scene(
+def _options(job: SceneJob) -> dict[str, Any]:
+    options = (job.request or {}).get("scan")
+    return dict(options) if isinstance(options, dict) else {}
+
+
+def _plan(ctx: ScanContext, job: SceneJob) -> ScenePlan:
+    options = _options(job)
+    when = options.get("acquired_at")
+    request = ScanRequest(
         Path(job.source),
         job.sensor.replace("landsat8", "landsat").replace("landsat9", "landsat"),
-        ctx.s2_offset,
-        roots=ctx.roots,
+        tuple(options.get("detectors") or [FIRE]),
+        job.detector,
+        Path(options["landcover"]) if options.get("landcover") else None,
+        datetime.fromisoformat(when) if when else None,
+        int(options.get("window_size") or ctx.window_size),
     )
-    return scene, make_detector(scene.sensor, ctx.models_dir, job.detector)
+    return open_plan(request, ctx.models_dir, ctx.s2_offset, ctx.dust, ctx.roots)
 
 
 def plan_job(ctx: ScanContext, job_id: int) -> list[int]:
@@ -90,15 +153,15 @@ def plan_job(ctx: ScanContext, job_id: int) -> list[int]:
         job = _job(session, job_id)
         if job.status == "done":
             return []
-        scene, _ = _open(ctx, job)
-        specs = plan_windows(scene.height, scene.width, ctx.window_size)
+        plan = _plan(ctx, job)
+        specs = plan.windows()
         known = set(session.scalars(select(SceneWindow.idx).where(SceneWindow.job_id == job_id)))
         session.add_all(
             [SceneWindow(job_id=job_id, idx=s.index, status="pending") for s in specs if s.index not in known]
         )
         job.status, job.scene_id, job.windows_total, job.updated_at = (
             "scanning",
-            scene.scene_id,
+            plan.grid.scene_id,
             len(specs),
             utcnow(),
         )
@@ -116,11 +179,12 @@ def scan_job_window(ctx: ScanContext, job_id: int, index: int) -> bool:
             select(SceneWindow).where(SceneWindow.job_id == job_id, SceneWindow.idx == index)
         ).one()
         if row.status != "done":
-            scene, detector = _open(ctx, job)
-            spec = plan_windows(scene.height, scene.width, ctx.window_size)[index]
-            with SceneReader(scene) as reader:
-                pixels = scan_window(reader, detector, spec)
-            row.pixels = _pixels_json(pixels)
+            plan = _plan(ctx, job)
+            with PlanReader(plan, ctx.read_threads) as reader:
+                result = reader.scan(plan.windows()[index])
+            if plan.dust is not None:
+                save_dust(dust_file(ctx.work, job_id, index), result.dust)
+            row.pixels = window_record(result)
             row.status, row.updated_at = "done", utcnow()
             session.commit()
         remaining = session.scalar(
@@ -130,28 +194,30 @@ def scan_job_window(ctx: ScanContext, job_id: int, index: int) -> bool:
 
 
 def finish_job(ctx: ScanContext, job_id: int) -> dict[str, Any]:
-    """Cluster all windows' pixels, ingest the fire points, store the summary (once)."""
+    """Cluster the fire pixels, measure the bare patches, ingest them, store the summary (once)."""
     with ctx.ingest.sessions() as session:
         job = _job(session, job_id)
         if job.status == "done":
             return dict(job.summary)
-        scene, detector = _open(ctx, job)
-        parts = [
-            _pixels_from_json(w.pixels)
-            for w in session.scalars(
-                select(SceneWindow).where(SceneWindow.job_id == job_id).order_by(SceneWindow.idx)
+        plan, options = _plan(ctx, job), _options(job)
+        windows = session.scalars(
+            select(SceneWindow).where(SceneWindow.job_id == job_id).order_by(SceneWindow.idx)
+        ).all()
+        results = [
+            WindowResult(
+                fire_from_record(w.pixels) if plan.fire is not None else None,
+                load_dust(dust_file(ctx.work, job_id, w.idx)) if plan.dust is not None else [],
+                float(w.pixels.get("read_s", 0.0)),
+                float(w.pixels.get("detect_s", 0.0)),
             )
+            for w in windows
         ]
-    result = finish_scan(scene, detector.describe(), FirePixels.concat(parts), job.windows_total, 0.0)
-    summary = result.summary()
-    if scene.acquired_at is None:
-        summary["notes"].append("not ingested: the scene has no acquisition time")
-    elif result.clusters:
-        ingested = ingest_detections(ctx.ingest, to_detections(result), label=scene.scene_id)
-        summary["ingest"] = ingested.model_dump(mode="json")
+    outcome = finish_plan(plan, results, sum(r.read_s + r.detect_s for r in results))
+    summary = summarise(ctx.ingest, outcome, options)
     with transaction(ctx.ingest.sessions) as session:
         job = _job(session, job_id)
         job.status, job.summary, job.finished_at, job.updated_at = "done", summary, utcnow(), utcnow()
+    forget(ctx.work, job_id)
     return summary
 
 
@@ -169,34 +235,12 @@ def _job(session: Session, job_id: int) -> SceneJob:
     return job
 
 
-def _pixels_json(p: FirePixels) -> dict[str, list[Any]]:
-    return {
-        "rows": p.rows.tolist(),
-        "cols": p.cols.tolist(),
-        "confidence": p.confidence.tolist(),
-        "saturated": p.saturated.tolist(),
-        "swir": [None if np.isnan(v) else float(v) for v in p.swir],
-    }
-
-
-def _pixels_from_json(data: dict[str, list[Any]]) -> FirePixels:
-    if not data:
-        return FirePixels.empty()
-    return FirePixels(
-        np.asarray(data["rows"], np.int64),
-        np.asarray(data["cols"], np.int64),
-        np.asarray(data["confidence"], np.uint8),
-        np.asarray(data["saturated"], bool),
-        np.asarray([np.nan if v is None else v for v in data["swir"]], np.float32),
-    )
-
-
 def download_if_needed(ctx: ScanContext, job_id: int) -> None:
     """For a Sentinel Hub job: search the acquisition, download its bands (once), then scan them."""
     with ctx.ingest.sessions() as session:
         job = _job(session, job_id)
         request, source = dict(job.request), job.source
-    if not request or (Path(source) / "scene.json").is_file():  # scene.json is written last
+    if "collection" not in request or (Path(source) / "scene.json").is_file():  # scene.json is written last
         return
     sentinelhub = SentinelHubSource(ctx.sentinelhub or SentinelHubSettings())
     bbox = tuple(request["bbox"])
@@ -227,12 +271,15 @@ def download_if_needed(ctx: ScanContext, job_id: int) -> None:
     log.info("downloaded %s to %s", acquisition.id, folder)
 
 
-def run_scene_job(ctx: ScanContext, job_id: int) -> dict[str, Any]:
-    """Run a scene job in this process (download, every window, finish): the CLI's path."""
+def run_scene_job(ctx: ScanContext, job_id: int, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Run a scene job in this process (download, every window, finish): ``firegrid scan``'s path."""
     try:
         download_if_needed(ctx, job_id)
-        for index in plan_job(ctx, job_id):
+        pending = plan_job(ctx, job_id)
+        for done, index in enumerate(pending, 1):
             scan_job_window(ctx, job_id, index)
+            if progress:
+                progress(done, len(pending))
         return finish_job(ctx, job_id)
     except InputError as exc:
         fail_job(ctx, job_id, str(exc))

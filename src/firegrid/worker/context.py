@@ -62,6 +62,9 @@ class Runtime:
             scan.s2_offset,
             self.settings.sentinelhub,
             self.settings.data_roots(),
+            dust=self.settings.dust,
+            work_dir=self.settings.home / "scene-work",
+            read_threads=scan.read_threads,
         )
 
     @property

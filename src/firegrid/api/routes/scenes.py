@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,10 +16,12 @@ from firegrid.auth.roles import Permission
 from firegrid.errors import InputError
 from firegrid.imagery.sentinelhub import COLLECTIONS
 from firegrid.services.ownership import home_path, owned_by, visible
-from firegrid.services.scenes import check_scene_path, create_scene_job
+from firegrid.services.scenes import check_scene_path, create_scene_job, scan_options
 from firegrid.store.tables import SceneJob
 
 router = APIRouter(prefix="/scenes", tags=["scenes"])
+SceneDetectorName = Literal["fire", "bare-soil"]
+FIRE: SceneDetectorName = "fire"
 
 
 class SentinelHubRequest(BaseModel):
@@ -40,10 +42,11 @@ class SceneIn(BaseModel):
     sentinelhub: SentinelHubRequest | None = None
     sensor: str = "auto"
     detector: str | None = None
+    detectors: list[SceneDetectorName] = Field(default_factory=lambda: [FIRE], min_length=1)
 
 
 class SceneJobOut(BaseModel):
-    """A scene job and, once done, its fire points."""
+    """A scene job and, once done, its fire points and bare-soil patches."""
 
     model_config = ConfigDict(from_attributes=True)
     id: int
@@ -75,6 +78,7 @@ def register(body: SceneIn, principal: IngestorDep, session: SessionDep, state: 
         source = str(settings.scenes_dir / f"sentinelhub-{uuid.uuid4().hex[:12]}")
     else:
         source = str(check_scene_path(str(body.path), settings.data_roots()))
+    request["scan"] = scan_options(list(dict.fromkeys(body.detectors)))
     job = create_scene_job(
         session,
         source,

@@ -15,7 +15,6 @@ not depend on the window size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from firegrid.detect.dust.indices import BAND_MAPS, GENERIC, bare_soil_prefilter
 from firegrid.detect.dust.thresholds import IndexHistograms
 from firegrid.detect.satellite.base import BandWindow
 from firegrid.detect.satellite.runtime import PixelModel
-from firegrid.detect.satellite.sparse import at_pixels
+from firegrid.detect.satellite.sparse import at_pixels, gather
 from firegrid.errors import InputError
 from firegrid.imagery.windows import WindowSpec
 
@@ -115,17 +114,24 @@ class BareSoilDetector:
         sensor: str,
         spec: WindowSpec,
         classes: NDArray[np.uint8] | None = None,
+        min_bsi: float = 0.0,
     ) -> WindowPass:
-        """Histogram sample and candidate pixels of a (halo-free) window."""
+        """Histogram sample and candidate pixels of a (halo-free) window.
+
+        ``min_bsi``: the lowest threshold the scene can get (``ThresholdParams.lowest_bsi``);
+        pixels at or below it can never be bare, so the prefilter drops them.
+        """
         bands = self._generic(window, sensor)
         obscured = window.obscured if window.obscured is not None else np.zeros(window.inside.shape, bool)
         hist = self._sample(window, bands, spec, classes, obscured)
-        with np.errstate(invalid="ignore"):
-            rows, cols = np.nonzero(bare_soil_prefilter(bands))
-        gathered = {name: band[rows, cols] for name, band in window.bands.items()}  # one gather per band
+        with np.errstate(invalid="ignore", over="ignore"):
+            rows, cols = np.nonzero(bare_soil_prefilter(bands, min_bsi))
+        gathered = gather(window.bands, rows, cols)  # one gather per band
         generic = {g: gathered[name] for g, name in BAND_MAPS[sensor].items()}
         out = {k: v[0] for k, v in self.model.run({g: v[None, :] for g, v in generic.items()}).items()}
-        keep = out["candidate"] & window.valid_at(rows, cols, gathered) & ~obscured[rows, cols]
+        keep = out["candidate"] & window.valid_at(rows, cols, gathered)
+        if obscured.any():
+            keep &= ~obscured[rows, cols]
         rows, cols = rows[keep], cols[keep]
         codes = classes[rows, cols] if classes is not None else np.zeros(len(rows), np.uint8)
         pixels = SoilPixels(
@@ -172,6 +178,3 @@ class BareSoilDetector:
         obscured = window.obscured[rows, cols] if window.obscured is not None else False
         out["clear"] = out["land"] & window.valid_at(rows, cols) & ~obscured
         return out
-
-
-ProgressFn = Callable[[int, int], None]

@@ -30,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 GENERIC = ("blue", "green", "red", "nir", "swir1", "swir2")
 BAND_MAPS: dict[str, dict[str, str]] = {
     "sentinel2": {"blue": "b2", "green": "b3", "red": "b4", "nir": "b8", "swir1": "b11", "swir2": "b12"},
@@ -133,6 +135,20 @@ def bare_soil(b: Mapping[str, Any], xp: Any) -> dict[str, Any]:
     }
 
 
-def bare_soil_prefilter(b: Mapping[str, Any]) -> Any:
-    """Superset of ``candidate``: BSI > 0 with a positive denominator means S1 + R > N + B."""
-    return (b["swir1"] + b["red"]) > (b["nir"] + b["blue"])
+PREFILTER_MARGIN = 1e-3  # far above float32 rounding of the index
+
+
+def bare_soil_prefilter(b: Mapping[str, Any], min_bsi: float = 0.0) -> Any:
+    """Superset of ``candidate`` with BSI > ``min_bsi`` (no threshold a scene can get is lower).
+
+    With a positive denominator, BSI > t means (S1 + R)(1 - t) > (N + B)(1 + t), i.e.
+    S1 + R > k (N + B) with k = (1 + t) / (1 - t); t is lowered by a margin, and t = 0
+    gives exactly the graph's own ``BSI > 0``.
+    """
+    t = max(min_bsi - PREFILTER_MARGIN, 0.0)
+    k = np.float32((1.0 + t) / (1.0 - t))
+    return (
+        (b["swir1"] + b["red"]) > k * (b["nir"] + b["blue"])
+        if t
+        else (b["swir1"] + b["red"]) > (b["nir"] + b["blue"])
+    )

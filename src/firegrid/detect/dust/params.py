@@ -17,6 +17,11 @@ class ThresholdParams(BaseModel):
     bare_class: int = 60  # ESA WorldCover "bare / sparse vegetation"
     min_class_pixels: int = Field(500, ge=1)
 
+    @property
+    def lowest_bsi(self) -> float:
+        """No threshold ``thresholds.choose`` gives is below this (fixed, or clamped to the bounds)."""
+        return min(self.bsi_fixed, self.bsi_bounds[0])
+
 
 class LandCoverParams(BaseModel):
     """Class codes with a meaning for dust (ESA WorldCover 2020/2021 by default)."""

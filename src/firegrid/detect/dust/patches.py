@@ -1,21 +1,23 @@
-"""Bare pixels -> 8-connected patches -> WGS84 polygons with geodesic area.
+"""Bare pixels -> 8-connected patches with geodesic area -> WGS84 outlines when needed.
 
-Each connected component is vectorised on its own bounding box with
-``rasterio.features.shapes`` (so a scene-sized mask is never built), after filling
-enclosed gaps smaller than a reportable patch (speckle inside a bare field), reprojected
-to WGS84 with pyproj and measured with ``pyproj.Geod`` (``geo.area_m2``) - never in the
-scene's projected units, never in Web Mercator.
+Components and their statistics come from ``components`` (one labelling, sparse sums;
+enclosed gaps smaller than a reportable patch - speckle inside a bare field - belong to
+the patch). A patch's area is its pixel count, gaps included, times the geodesic area of
+a grid cell at its centroid (``imagery.cells``: cells measured with ``pyproj.Geod`` -
+never in the scene's projected units, never in Web Mercator). Its outline is vectorised
+from its own crop with ``rasterio.features.shapes`` (gaps filled) and reprojected with
+pyproj the first time it is asked for: only patches that become detections need one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import cv2
 import numpy as np
-import rasterio
 import shapely
 from affine import Affine
 from numpy.typing import NDArray
@@ -24,17 +26,35 @@ from rasterio.features import shapes
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from firegrid import geo
 from firegrid.detect.dust.baresoil import SoilPixels
+from firegrid.detect.dust.components import label_pixels
 from firegrid.detect.dust.thresholds import Thresholds
+from firegrid.imagery.cells import CellAreas
 from firegrid.imagery.georef import pixel_centres_to_lonlat
 from firegrid.imagery.scene import Scene
 from firegrid.vector import reproject_to_wgs84
 
 
 @dataclass
+class Outline:
+    """What a patch's outline is traced from: its mask on its box (gaps not yet filled)."""
+
+    scene: Scene
+    crop: NDArray[np.uint8]
+    row: int
+    col: int
+    holes: int  # fill enclosed gaps up to this many pixels
+
+    def polygon(self) -> BaseGeometry:
+        """The WGS84 outline (``rasterio.features.shapes`` on the filled crop, reprojected)."""
+        return reproject_to_wgs84(
+            _outline(self.scene, self.crop, self.row, self.col, self.holes), self.scene.crs
+        )
+
+
+@dataclass
 class DustPatch:
-    """One bare patch: where, how big, what it probably is, how sure."""
+    """One bare patch: where, how big, what it probably is, how sure (its outline on demand)."""
 
     lon: float
     lat: float
@@ -45,7 +65,12 @@ class DustPatch:
     mean_bsi: float
     mean_ndvi: float
     landcover: int
-    polygon: BaseGeometry  # WGS84 lon/lat
+    outline: Outline = field(repr=False, compare=False)
+
+    @cached_property
+    def polygon(self) -> BaseGeometry:
+        """WGS84 lon/lat outline (traced the first time it is asked for)."""
+        return self.outline.polygon()
 
     def as_dict(self, with_polygon: bool = False) -> dict[str, Any]:
         """What ``firegrid scan --json`` lists under ``dust_patches``."""
@@ -112,75 +137,48 @@ def build_patches(
 ) -> list[DustPatch]:
     """Patches of at least ``min_area_m2`` (geodesic), largest first.
 
-    Components are labelled on a uint8 mask of the bare pixels' bounding box (OpenCV,
-    8-connectivity); each one big enough is vectorised from its own crop.
+    A patch's area is its pixel count, enclosed gaps included, times the geodesic area of
+    a grid cell at its centroid (``imagery.cells``); its outline is traced only when asked
+    for (``DustPatch.polygon``: the patches that become detections).
     """
     if not len(pixels):
         return []
-    r0, c0 = int(pixels.rows.min()), int(pixels.cols.min())
-    h, w = int(pixels.rows.max()) - r0 + 1, int(pixels.cols.max()) - c0 + 1
-    mask = np.zeros((h, w), np.uint8)
-    mask[pixels.rows - r0, pixels.cols - c0] = 1
-    count, labels_, stats_, centroids = cv2.connectedComponentsWithStats(
-        mask, connectivity=8, ltype=cv2.CV_32S
-    )
-    labels: NDArray[np.int32] = np.asarray(labels_, np.int32)
-    stats: NDArray[np.int32] = np.asarray(stats_, np.int32)
-    del mask
     screen = _screen_pixels(scene, min_area_m2)
-    kept = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= screen)
-    kept = kept[kept != 0]
-    if not len(kept):
+    comps = label_pixels(pixels.rows, pixels.cols, screen, screen)
+    if not len(comps.kept):
         return []
-    label = labels[pixels.rows - r0, pixels.cols - c0]
+    label, kept = comps.label, comps.kept
+    count = int(kept.max()) + 1
     n = np.bincount(label, minlength=count).astype(np.float64)
-    mean_bsi = np.bincount(label, weights=pixels.bsi, minlength=count) / np.maximum(n, 1)
-    mean_ndvi = np.bincount(label, weights=pixels.ndvi, minlength=count) / np.maximum(n, 1)
-    codes = _majority_codes(label, pixels.landcover, kept, count)
-    lon, lat = pixel_centres_to_lonlat(
-        centroids[kept, 1] + r0, centroids[kept, 0] + c0, scene.transform, scene.crs
+    r0, c0 = int(pixels.rows.min()), int(pixels.cols.min())
+    mean_row = np.bincount(label, weights=pixels.rows - r0, minlength=count)[kept] / n[kept] + r0
+    mean_col = np.bincount(label, weights=pixels.cols - c0, minlength=count)[kept] / n[kept] + c0
+    mean_bsi = np.bincount(label, weights=pixels.bsi, minlength=count)[kept] / n[kept]
+    mean_ndvi = np.bincount(label, weights=pixels.ndvi, minlength=count)[kept] / n[kept]
+    area = (comps.pixels + comps.holes) * CellAreas(scene).at(mean_row, mean_col)
+    codes = (
+        _majority_codes(label, pixels.landcover, kept, count)
+        if pixels.landcover.any()
+        else np.zeros(len(kept), np.intp)
     )
-    found: list[DustPatch] = []
-    with rasterio.Env():  # one GDAL environment for every shapes() call
-        outlines = [_patch(scene, labels, stats, k, (r0, c0), screen, min_area_m2) for k in kept.tolist()]
-    for i, k in enumerate(kept.tolist()):
-        patch = outlines[i]
-        if patch is None:
-            continue
-        polygon, area = patch
-        found.append(
-            DustPatch(
-                lon=float(lon[i]),
-                lat=float(lat[i]),
-                area_m2=area,
-                pixels=int(stats[k, cv2.CC_STAT_AREA]),
-                kind=kind or kind_of(int(codes[i])),
-                score=patch_score(float(mean_bsi[k]), float(mean_ndvi[k]), thresholds),
-                mean_bsi=float(mean_bsi[k]),
-                mean_ndvi=float(mean_ndvi[k]),
-                landcover=int(codes[i]),
-                polygon=polygon,
-            )
+    lon, lat = pixel_centres_to_lonlat(mean_row, mean_col, scene.transform, scene.crs)
+    found = [
+        DustPatch(
+            lon=float(lon[i]),
+            lat=float(lat[i]),
+            area_m2=float(area[i]),
+            pixels=int(comps.pixels[i]),
+            kind=kind or kind_of(int(codes[i])),
+            score=patch_score(float(mean_bsi[i]), float(mean_ndvi[i]), thresholds),
+            mean_bsi=float(mean_bsi[i]),
+            mean_ndvi=float(mean_ndvi[i]),
+            landcover=int(codes[i]),
+            outline=Outline(scene, comps.crops[i], int(comps.boxes[i, 0]), int(comps.boxes[i, 1]), screen),
         )
+        for i in np.flatnonzero(area >= min_area_m2).tolist()
+    ]
     found.sort(key=lambda p: (-p.area_m2, p.lat, p.lon))
     return found
-
-
-def _patch(
-    scene: Scene,
-    labels: NDArray[np.int32],
-    stats: NDArray[np.int32],
-    k: int,
-    origin: tuple[int, int],
-    holes: int,
-    min_area_m2: float,
-) -> tuple[BaseGeometry, float] | None:
-    """Component ``k``'s WGS84 polygon and geodesic area (None below the minimum area)."""
-    x, y, bw, bh = (int(v) for v in stats[k, :4])
-    crop = (labels[y : y + bh, x : x + bw] == k).astype(np.uint8)
-    polygon = reproject_to_wgs84(_outline(scene, crop, y + origin[0], x + origin[1], holes), scene.crs)
-    area = geo.area_m2(polygon)
-    return None if area < min_area_m2 else (polygon, area)
 
 
 def _majority_codes(

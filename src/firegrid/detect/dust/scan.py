@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import NDArray
+
 from firegrid.detect.detections import Detections
-from firegrid.detect.dust.baresoil import BareSoilDetector, ProgressFn, SoilPixels, WindowPass
+from firegrid.detect.dust.baresoil import BareSoilDetector, SoilPixels, WindowPass
 from firegrid.detect.dust.landcover import LandCover
 from firegrid.detect.dust.params import DustParams
 from firegrid.detect.dust.patches import DustPatch, build_patches
 from firegrid.detect.dust.thresholds import IndexHistograms, Thresholds, choose
+from firegrid.detect.runner import ProgressFn, run_windows
+from firegrid.detect.satellite.base import BandWindow
 from firegrid.errors import InputError
+from firegrid.imagery.regions import DecodedRegions
 from firegrid.imagery.scene import Scene
 from firegrid.imagery.windows import SceneReader, WindowSpec, plan_windows
 from firegrid.types import Hazard, SourceKind
@@ -45,6 +49,59 @@ class ScenePass:
         return {"cloud": round(self.hist.cloud / n, 4), "clear_land": round(self.hist.land / n, 4)}
 
 
+class DustReader:
+    """A scene reader plus the optional land-cover raster, for one thread's windows."""
+
+    def __init__(self, scene: Scene, landcover: Path | None, regions: DecodedRegions | None = None) -> None:
+        self.scene = scene
+        self._stack = ExitStack()
+        self.reader = SceneReader(scene, regions)
+        self.landcover = landcover
+        self.cover: LandCover | None = None
+
+    def __enter__(self) -> DustReader:
+        self._stack.enter_context(self.reader)
+        self.cover = self._stack.enter_context(LandCover(self.landcover)) if self.landcover else None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def read(
+        self, detector: BareSoilDetector, spec: WindowSpec
+    ) -> tuple[BandWindow, NDArray[np.uint8] | None]:
+        """The (halo-free) window the detector reads, and its land-cover classes if any."""
+        scene = self.scene
+        window = self.reader.read(spec, detector.bands(scene.sensor), 0, detector.sun_corrected)
+        return window, self.cover.read(scene, spec) if self.cover else None
+
+    def detect(
+        self,
+        detector: BareSoilDetector,
+        window: BandWindow,
+        spec: WindowSpec,
+        classes: NDArray[np.uint8] | None,
+        params: DustParams,
+    ) -> WindowPass:
+        """Histogram sample and candidate pixels of a window read for it."""
+        return detector.evaluate(window, self.scene.sensor, spec, classes, params.thresholds.lowest_bsi)
+
+    def evaluate(self, detector: BareSoilDetector, spec: WindowSpec, params: DustParams) -> WindowPass:
+        """Read and detect one window."""
+        window, classes = self.read(detector, spec)
+        return self.detect(detector, window, spec, classes, params)
+
+
+def merge_passes(scene: Scene, passes: list[WindowPass], params: DustParams, landcover: bool) -> ScenePass:
+    """All windows' candidates and histograms (in window order); the scene's thresholds."""
+    hist = IndexHistograms()
+    for p in passes:
+        hist.merge(p.hist)
+    pixels = SoilPixels.concat([p.pixels for p in passes])
+    config = params.thresholds if landcover else params.thresholds.model_copy(update={"bare_class": 0})
+    return ScenePass(scene, pixels, hist, choose(hist, config), len(passes))
+
+
 def first_pass(
     scene: Scene,
     detector: BareSoilDetector,
@@ -55,32 +112,14 @@ def first_pass(
 ) -> ScenePass:
     """Read the scene window by window; candidates and histograms; choose thresholds."""
     specs = plan_windows(scene.height, scene.width, window_size)
-    threads = max(1, min(params.threads, len(specs)))
-    done: dict[int, WindowPass] = {}
-    lock = threading.Lock()
-
-    def run(share: list[WindowSpec]) -> None:  # one reader per thread: datasets are not thread-safe
-        with ExitStack() as stack:
-            reader = stack.enter_context(SceneReader(scene))
-            cover = stack.enter_context(LandCover(landcover)) if landcover else None
-            for spec in share:
-                window = reader.read(spec, detector.bands(scene.sensor), 0, detector.sun_corrected)
-                classes = cover.read(scene, spec) if cover else None
-                result = detector.evaluate(window, scene.sensor, spec, classes)
-                with lock:
-                    done[spec.index] = result
-                    if progress:
-                        progress(len(done), len(specs))
-
-    with ThreadPoolExecutor(threads) as pool:
-        for future in [pool.submit(run, specs[i::threads]) for i in range(threads)]:
-            future.result()
-    hist = IndexHistograms()
-    for index in sorted(done):
-        hist.merge(done[index].hist)
-    pixels = SoilPixels.concat([done[i].pixels for i in sorted(done)])
-    config = params.thresholds if landcover else params.thresholds.model_copy(update={"bare_class": 0})
-    return ScenePass(scene, pixels, hist, choose(hist, config), len(specs))
+    passes = run_windows(
+        specs,
+        lambda: DustReader(scene, landcover),
+        lambda reader, spec: reader.evaluate(detector, spec, params),
+        params.threads,
+        progress,
+    )
+    return merge_passes(scene, passes, params, landcover is not None)
 
 
 @dataclass
@@ -121,23 +160,31 @@ def scan_bare_soil(
     """Bare-soil patches of a scene."""
     start = time.perf_counter()
     result = first_pass(scene, detector, params, window_size, landcover, progress)
+    return bare_soil_result(result, detector, params, time.perf_counter() - start)
+
+
+def bare_soil_result(
+    result: ScenePass, detector: BareSoilDetector, params: DustParams, seconds: float
+) -> BareSoilResult:
+    """Patches of a scene's first pass (the thresholds applied, components measured)."""
+    start = time.perf_counter()
     notes = []
     if result.hist.sampled and result.hist.land < 0.05 * result.hist.sampled:
         notes.append("under 5 % clear land (cloud, snow, water): no reliable bare-soil map")
     patches = build_patches(
-        scene,
+        result.scene,
         result.bare(),
         result.thresholds,
         params.min_patch_m2,
         params.landcover.kind_of,
     )
     return BareSoilResult(
-        scene,
+        result.scene,
         detector.describe(),
         result.thresholds,
         patches,
         result.fractions(),
-        time.perf_counter() - start,
+        seconds + time.perf_counter() - start,
         result.windows,
         notes,
     )

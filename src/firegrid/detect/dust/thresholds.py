@@ -66,13 +66,32 @@ def centres() -> NDArray[np.float64]:
 
 @dataclass
 class IndexHistograms:
-    """BSI and NDVI histograms of clear land sample pixels, per land-cover class."""
+    """BSI and NDVI histograms of clear land sample pixels, per land-cover class.
 
-    bsi: NDArray[np.int64] = field(default_factory=lambda: np.zeros((CLASSES, NBINS), np.int64))
-    ndvi: NDArray[np.int64] = field(default_factory=lambda: np.zeros((CLASSES, NBINS), np.int64))
+    Counts are kept only for the classes seen (a window without land cover adds to class
+    0 alone), so adding and merging windows costs what they hold, not 256 classes each.
+    """
+
+    counts: dict[int, tuple[NDArray[np.int64], NDArray[np.int64]]] = field(default_factory=dict)
     sampled: int = 0  # valid sample pixels seen
     cloud: int = 0  # of which cloud
     land: int = 0  # of which clear land
+
+    @property
+    def bsi(self) -> NDArray[np.int64]:
+        """(CLASSES, NBINS) BSI counts."""
+        return self._table(0)
+
+    @property
+    def ndvi(self) -> NDArray[np.int64]:
+        """(CLASSES, NBINS) NDVI counts."""
+        return self._table(1)
+
+    def _table(self, which: int) -> NDArray[np.int64]:
+        table = np.zeros((CLASSES, NBINS), np.int64)
+        for k, pair in self.counts.items():
+            table[k] = pair[which]
+        return table
 
     def add(
         self,
@@ -81,15 +100,27 @@ class IndexHistograms:
         classes: NDArray[np.uint8] | None,
     ) -> None:
         """Count clear land pixels (1-D arrays); ``classes`` None means all class 0."""
-        k = np.zeros(len(bsi), np.intp) if classes is None else classes.astype(np.intp)
-        size = CLASSES * NBINS
-        self.bsi += np.bincount(k * NBINS + bins(bsi), minlength=size).reshape(CLASSES, NBINS)
-        self.ndvi += np.bincount(k * NBINS + bins(ndvi), minlength=size).reshape(CLASSES, NBINS)
+        if classes is None:
+            self._add(0, np.bincount(bins(bsi), minlength=NBINS), np.bincount(bins(ndvi), minlength=NBINS))
+            return
+        k = classes.astype(np.intp)
+        size = (int(k.max(initial=0)) + 1) * NBINS
+        by_bsi = np.bincount(k * NBINS + bins(bsi), minlength=size).reshape(-1, NBINS)
+        by_ndvi = np.bincount(k * NBINS + bins(ndvi), minlength=size).reshape(-1, NBINS)
+        for c in np.unique(k).tolist():
+            self._add(c, by_bsi[c], by_ndvi[c])
+
+    def _add(self, k: int, bsi: NDArray[np.int64], ndvi: NDArray[np.int64]) -> None:
+        if k in self.counts:
+            self.counts[k][0][:] += bsi
+            self.counts[k][1][:] += ndvi
+        else:
+            self.counts[k] = (bsi.astype(np.int64), ndvi.astype(np.int64))
 
     def merge(self, other: IndexHistograms) -> None:
         """Add another window's counts."""
-        self.bsi += other.bsi
-        self.ndvi += other.ndvi
+        for k, (bsi, ndvi) in other.counts.items():
+            self._add(k, bsi, ndvi)
         self.sampled += other.sampled
         self.cloud += other.cloud
         self.land += other.land

@@ -105,6 +105,14 @@ def goli_prefilter(b: Mapping[str, Any]) -> Any:
     return (b["b4"] <= 0.531 * b["b7"] - 0.12) | (b["b6"] <= 1.081 * b["b7"] - 0.045)
 
 
+HOTMAP_S2_B12_MIN = 0.149  # the prefilter's absolute half, checked at the pixels its ratio half selects
+
+
 def hotmap_s2_prefilter(b: Mapping[str, Any]) -> Any:
     """Superset of the HOTMAP unambiguous test."""
-    return (b["b12"] >= 0.149) & (b["b12"] >= 1.39 * b["b11"])
+    return (b["b12"] >= HOTMAP_S2_B12_MIN) & hotmap_s2_ratio_prefilter(b)
+
+
+def hotmap_s2_ratio_prefilter(b: Mapping[str, Any]) -> Any:
+    """The selective half of the HOTMAP prefilter (bright soil passes B12 >= 0.149, almost nothing this)."""
+    return b["b12"] >= 1.39 * b["b11"]

@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+from numpy.typing import NDArray
 
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
-from firegrid.detect.satellite.context import Patches, dilate3, erode3, growing_contextual_test
+from firegrid.detect.satellite.context import (
+    Patches,
+    choose_radius,
+    contextual_at_radii,
+    dilate3_stack,
+    erode3_stack,
+)
 from firegrid.detect.satellite.equations import goli_prefilter
 from firegrid.detect.satellite.sparse import chunks, in_patches, sparse_nonzero
 
 RADIUS = 30  # the window grows up to 61 x 61
 MARGIN = 2  # erosion of valid pixels, then dilation for Eq 13
+LEVELS = (2, 8, RADIUS)  # patch radii tried in turn: most candidates have enough background in 5 x 5
+CHUNK = 1024  # candidates per batch of small patches
+
+
+@dataclass
+class _Classes:
+    """Per-pixel classes on patches of radius ``level + MARGIN`` around candidates."""
+
+    patches: Patches
+    unambiguous: NDArray[np.bool_]  # at the centres
+    potential: NDArray[np.bool_]
+    water: NDArray[np.bool_]
+    background: NDArray[np.bool_]  # (n, s, s) within ``level`` of the centre
+    inside: NDArray[np.bool_]
+
+    def subset(self, idx: NDArray[np.intp]) -> _Classes:
+        """The classes of some of the candidates."""
+        p = self.patches
+        return _Classes(
+            Patches(p.radius, p.rows[idx], p.cols[idx]),
+            self.unambiguous[idx],
+            self.potential[idx],
+            self.water[idx],
+            self.background[idx],
+            self.inside[idx],
+        )
 
 
 class GoliDetector(GraphDetector):
@@ -30,7 +65,9 @@ class GoliDetector(GraphDetector):
         """Fire pixels of the window's core.
 
         Every decision about a pixel needs its neighbourhood (erosion, Eq 13, context), so
-        each prefiltered pixel is decided on a patch around it.
+        each prefiltered pixel is decided on a patch around it: first a 9 x 9 one (classes
+        and a 5 x 5 background window), larger ones only for the candidates whose window
+        must grow past what the smaller patch holds.
         """
         core = window.core
         with np.errstate(invalid="ignore"):
@@ -38,32 +75,60 @@ class GoliDetector(GraphDetector):
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + window.halo, cols + window.halo
         confidence = np.zeros(len(rows), np.uint8)
-        for chunk in chunks(np.arange(len(rows))):
+        for chunk in chunks(np.arange(len(rows)), CHUNK):
             confidence[chunk] = self._decide(window, rows[chunk], cols[chunk])
         return PixelResult.from_classes(rows, cols, confidence)
 
     def _decide(self, window: BandWindow, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        patches = Patches(RADIUS + MARGIN, rows, cols)
+        first = self._classes(window, rows, cols, LEVELS[0])
+        conf = np.where(first.unambiguous, HIGH, 0).astype(np.uint8)
+        todo = np.flatnonzero(first.potential & ~first.unambiguous & ~first.water)
+        confirmed = self._grow(window, first.subset(todo))
+        conf[todo[confirmed]] = NOMINAL
+        conf[first.water] = 0
+        return conf
+
+    def _grow(self, window: BandWindow, classes: _Classes) -> np.ndarray:
+        """Eq 8-9 in the smallest window with a quarter of background, on ever larger patches."""
+        rows, cols = classes.patches.rows, classes.patches.cols
+        confirmed = np.zeros(len(rows), bool)
+        pending, start, c = np.arange(len(rows)), 2, classes
+        for i, level in enumerate(LEVELS):
+            if not len(pending):
+                break
+            if i:
+                c = self._classes(window, rows[pending], cols[pending], level)
+            chosen = choose_radius(c.background, c.inside, start)
+            inner = _inner(level)
+            confirmed[pending] = contextual_at_radii(
+                c.patches.take(window.bands["b7"])[:, inner, inner],
+                c.patches.take(window.bands["b5"])[:, inner, inner],
+                c.background,
+                chosen,
+            )
+            pending, start = pending[chosen < 0], level + 1
+        return confirmed
+
+    def _classes(self, window: BandWindow, rows: np.ndarray, cols: np.ndarray, level: int) -> _Classes:
+        patches = Patches(level + MARGIN, rows, cols)
         t = in_patches(self.model, window.bands, patches)
         inside = patches.take(window.inside)
-        valid = np.stack([erode3(p, i) for p, i in zip(t["positive"], inside, strict=True)])
-        valid &= window.valid_in(patches.take)
+        valid = erode3_stack(t["positive"], inside) & window.valid_in(patches.take)
         water = (t["water"] | patches.take(window.water)) & valid
         eq12 = t["eq12"] & valid
-        unambiguous = (eq12 | (np.stack([dilate3(m) for m in eq12]) & t["eq13"])) & valid
+        unambiguous = (eq12 | (dilate3_stack(eq12) & t["eq13"])) & valid
         potential = t["potential"] & valid
-        inner = slice(MARGIN, MARGIN + 2 * RADIUS + 1)
-        c = RADIUS + MARGIN
-        conf = np.where(unambiguous[:, c, c], HIGH, 0).astype(np.uint8)
-        todo = potential[:, c, c] & ~unambiguous[:, c, c] & ~water[:, c, c]
-        if todo.any():
-            background = (valid & ~unambiguous & ~potential & ~water)[:, inner, inner]
-            ok = growing_contextual_test(
-                patches.take(window.bands["b7"])[todo][:, inner, inner],
-                patches.take(window.bands["b5"])[todo][:, inner, inner],
-                np.ascontiguousarray(background[todo]),
-                np.ascontiguousarray(inside[todo][:, inner, inner]),
-            )
-            conf[np.flatnonzero(todo)[ok]] = NOMINAL
-        conf[water[:, c, c]] = 0
-        return conf
+        inner = _inner(level)
+        c = level + MARGIN
+        return _Classes(
+            patches,
+            unambiguous[:, c, c],
+            potential[:, c, c],
+            water[:, c, c],
+            np.ascontiguousarray((valid & ~unambiguous & ~potential & ~water)[:, inner, inner]),
+            np.ascontiguousarray(inside[:, inner, inner]),
+        )
+
+
+def _inner(level: int) -> slice:
+    return slice(MARGIN, MARGIN + 2 * level + 1)

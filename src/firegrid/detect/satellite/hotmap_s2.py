@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
-from firegrid.detect.satellite.equations import hotmap_s2_prefilter
-from firegrid.detect.satellite.sparse import at_pixels, core_mask_rows, neighbours, sparse_nonzero
+from firegrid.detect.satellite.equations import HOTMAP_S2_B12_MIN, hotmap_s2_ratio_prefilter
+from firegrid.detect.satellite.sparse import at_pixels, core_mask_rows, gather, neighbours, sparse_nonzero
 
 
 class HotmapS2Detector(GraphDetector):
@@ -26,15 +26,19 @@ class HotmapS2Detector(GraphDetector):
         h = window.halo - 1  # the core plus a one-pixel ring
         ring = (slice(h, -h), slice(h, -h))
         with np.errstate(invalid="ignore"):
-            hot = hotmap_s2_prefilter({k: window.bands[k][ring] for k in ("b11", "b12")})
+            hot = hotmap_s2_ratio_prefilter({k: window.bands[k][ring] for k in ("b11", "b12")})
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + h, cols + h
-        t = at_pixels(self.model, window.bands, rows, cols)
-        unambiguous = t["unambiguous"] & window.valid_at(rows, cols)
+        keep = window.bands["b12"][rows, cols] >= HOTMAP_S2_B12_MIN  # the rest of the prefilter
+        rows, cols = rows[keep], cols[keep]
+        values = gather(window.bands, rows, cols)
+        t = at_pixels(self.model, window.bands, rows, cols, values)
+        unambiguous = t["unambiguous"] & window.valid_at(rows, cols, values)
         ur, uc = rows[unambiguous], cols[unambiguous]
         nr, nc = neighbours(ur, uc, window.inside.shape)
-        t_near = at_pixels(self.model, window.bands, nr, nc)
-        potential = (t_near["near_test"] | window.saturated[nr, nc]) & window.valid_at(nr, nc)
+        near = gather(window.bands, nr, nc)
+        t_near = at_pixels(self.model, window.bands, nr, nc, near)
+        potential = (t_near["near_test"] | window.saturated[nr, nc]) & window.valid_at(nr, nc, near)
         keep = potential & core_mask_rows(nr, nc, window.inside.shape, window.halo)
         in_core = core_mask_rows(ur, uc, window.inside.shape, window.halo)
         rows_all = np.concatenate((ur[in_core], nr[keep]))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from firegrid.detect.pixels import components, groups
+from firegrid.detect.pixels import components
 
 
 @dataclass
@@ -68,18 +68,25 @@ class Cluster:
 
 
 def cluster_pixels(pixels: FirePixels) -> list[Cluster]:
-    """Group 8-connected fire pixels; one cluster per connected component, in scan order."""
+    """Group 8-connected fire pixels; one cluster per connected component, in scan order.
+
+    Per-cluster statistics come from ``bincount`` and ``reduceat`` over the pixels sorted by
+    label (integer coordinates: the sums, hence the centroids, are exact).
+    """
     count, labels = components(pixels.rows, pixels.cols)
+    if not count:
+        return []
+    n = np.bincount(labels, minlength=count)
+    row = np.bincount(labels, weights=pixels.rows, minlength=count) / n
+    col = np.bincount(labels, weights=pixels.cols, minlength=count) / n
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], np.arange(count))
+    confidence = np.maximum.reduceat(pixels.confidence[order], starts)
+    saturated = np.logical_or.reduceat(pixels.saturated[order], starts)
+    swir = np.fmax.reduceat(pixels.swir[order], starts)  # NaN only where every pixel's is
     clusters = [
-        Cluster(
-            row=float(pixels.rows[idx].mean()),
-            col=float(pixels.cols[idx].mean()),
-            pixels=len(idx),
-            confidence=int(pixels.confidence[idx].max()),
-            saturated=bool(pixels.saturated[idx].any()),
-            max_swir=float(np.nanmax(pixels.swir[idx])),
-        )
-        for idx in groups(labels, count)
+        Cluster(float(r), float(c), int(k), int(q), bool(s), float(w))
+        for r, c, k, q, s, w in zip(row, col, n, confidence, saturated, swir, strict=True)
     ]
     clusters.sort(key=lambda c: (c.row, c.col))
     return clusters

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from firegrid.detect.detections import Detections
-from firegrid.detect.satellite.base import HIGH, SceneDetector
+from firegrid.detect.runner import ProgressFn, run_windows
+from firegrid.detect.satellite.base import HIGH, BandWindow, SceneDetector
 from firegrid.detect.satellite.points import Cluster, FirePixels, cluster_pixels
 from firegrid.errors import InputError
 from firegrid.imagery.georef import pixel_centres_to_lonlat
@@ -69,9 +69,14 @@ class ScanResult:
 def scan_window(reader: SceneReader, detector: SceneDetector, spec: WindowSpec) -> FirePixels:
     """Fire pixels of one window's core, in scene coordinates."""
     window = reader.read(spec, detector.bands, detector.halo, detector.sun_corrected)
+    return fire_pixels(window, detector, spec, reader.scene.sensor)
+
+
+def fire_pixels(window: BandWindow, detector: SceneDetector, spec: WindowSpec, sensor: str) -> FirePixels:
+    """Run the detector on a window read for it; its fire pixels in scene coordinates."""
     result = detector.detect(window)
     rows, cols = result.rows, result.cols
-    swir_band = SWIR[reader.scene.sensor]
+    swir_band = SWIR[sensor]
     swir = window.bands[swir_band][rows, cols] if swir_band in window.bands else np.full(len(rows), np.nan)
     return FirePixels(
         rows=(rows - window.halo + spec.row).astype(np.int64),
@@ -86,17 +91,19 @@ def scan_scene(
     scene: Scene,
     detector: SceneDetector,
     window_size: int = 1024,
-    progress: Callable[[int, int], None] | None = None,
+    progress: ProgressFn | None = None,
+    threads: int = 1,
 ) -> ScanResult:
-    """Run ``detector`` over every window of ``scene``."""
+    """Run ``detector`` over every window of ``scene`` (on ``threads`` threads)."""
     start = time.perf_counter()
     specs = plan_windows(scene.height, scene.width, window_size)
-    parts = []
-    with SceneReader(scene) as reader:
-        for i, spec in enumerate(specs):
-            parts.append(scan_window(reader, detector, spec))
-            if progress:
-                progress(i + 1, len(specs))
+    parts = run_windows(
+        specs,
+        lambda: SceneReader(scene),
+        lambda reader, spec: scan_window(reader, detector, spec),
+        threads,
+        progress,
+    )
     return finish_scan(
         scene, detector.describe(), FirePixels.concat(parts), len(specs), time.perf_counter() - start
     )

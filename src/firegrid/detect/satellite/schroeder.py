@@ -7,7 +7,7 @@ import numpy as np
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
 from firegrid.detect.satellite.context import Patches, contextual_test
 from firegrid.detect.satellite.equations import schroeder_prefilter
-from firegrid.detect.satellite.sparse import at_pixels, chunks, in_patches, sparse_nonzero
+from firegrid.detect.satellite.sparse import at_pixels, chunks, gather, near, sparse_nonzero
 
 RADIUS = 30  # 61 x 61 context
 
@@ -33,21 +33,32 @@ class SchroederDetector(GraphDetector):
             hot = schroeder_prefilter({k: b[k][core] for k in ("b5", "b6", "b7")})
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + window.halo, cols + window.halo
-        t = at_pixels(self.model, b, rows, cols)
-        valid = window.valid_at(rows, cols)
+        values = gather(b, rows, cols)
+        t = at_pixels(self.model, b, rows, cols, values)
+        valid = window.valid_at(rows, cols, values)
         water = (t["water"] | window.water[rows, cols]) & valid
         unambiguous = t["unambiguous"] & valid & ~water
         todo = t["candidate"] & valid & ~t["unambiguous"] & ~water
         confirmed = np.zeros(len(rows), bool)
-        for chunk in chunks(np.flatnonzero(todo)):
-            confirmed[chunk] = self._context(window, rows[chunk], cols[chunk])
+        context = np.flatnonzero(todo)
+        if len(context):
+            background = self._background(window, rows[context], cols[context])
+            for chunk in chunks(context):
+                patches = Patches(RADIUS, rows[chunk], cols[chunk])
+                confirmed[chunk] = contextual_test(
+                    patches.take(b["b7"]), patches.take(b["b5"]), patches.take(background)
+                )
         confidence = np.where(unambiguous, HIGH, np.where(confirmed, NOMINAL, 0)).astype(np.uint8)
         return PixelResult.from_classes(rows, cols, confidence)
 
-    def _context(self, window: BandWindow, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        patches = Patches(RADIUS, rows, cols)
-        t = in_patches(self.model, window.bands, patches)
-        valid = window.valid_in(patches.take)
-        water = (t["water"] | patches.take(window.water)) & valid
-        background = valid & t["positive"] & ~(t["unambiguous"] & valid) & ~water
-        return contextual_test(patches.take(window.bands["b7"]), patches.take(window.bands["b5"]), background)
+    def _background(self, window: BandWindow, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """The window's background mask, evaluated once on the union of the candidates' 61x61 windows:
+        valid pixels with b7 > 0 that are neither unambiguous fires nor water."""
+        nr, nc = near(rows, cols, RADIUS, window.inside.shape)
+        values = gather(window.bands, nr, nc)
+        t = at_pixels(self.model, window.bands, nr, nc, values)
+        valid = window.valid_at(nr, nc, values)
+        water = (t["water"] | window.water[nr, nc]) & valid
+        background = np.zeros(window.inside.shape, bool)
+        background[nr, nc] = valid & t["positive"] & ~(t["unambiguous"] & valid) & ~water
+        return background

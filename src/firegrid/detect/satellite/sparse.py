@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 from numpy.typing import NDArray
 
 from firegrid.detect.satellite.context import Patches
@@ -35,12 +37,39 @@ def sparse_nonzero(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[n
     return rows_any[r], c
 
 
+def gather(bands: Bands, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> Bands:
+    """Every band's values at the pixels (once; the graph and the validity test both use them).
+
+    ``np.take`` on a flat view of each band's memory with one linear index per memory layout:
+    about three times faster than ``band[rows, cols]``, which re-linearises for every band.
+    """
+    index: dict[tuple[int, ...], NDArray[np.intp]] = {}
+    out: Bands = {}
+    for name, band in bands.items():
+        step = tuple(s // band.itemsize for s in band.strides)
+        if band.ndim != 2 or min(step) < 1 or any(s % band.itemsize for s in band.strides):
+            out[name] = band[rows, cols]
+            continue
+        if step not in index:
+            index[step] = rows * step[0] + cols * step[1]
+        span = (band.shape[0] - 1) * step[0] + (band.shape[1] - 1) * step[1] + 1
+        flat = as_strided(band, shape=(span,), strides=(band.itemsize,), writeable=False)
+        out[name] = np.take(flat, index[step])
+    return out
+
+
 def at_pixels(
-    model: PixelModel, bands: Bands, rows: NDArray[np.intp], cols: NDArray[np.intp]
+    model: PixelModel,
+    bands: Bands,
+    rows: NDArray[np.intp],
+    cols: NDArray[np.intp],
+    gathered: Bands | None = None,
 ) -> dict[str, NDArray[Any]]:
-    """Graph outputs at individual pixels, as 1-D arrays."""
-    gathered = {name: bands[name][rows, cols][None, :] for name in model.manifest.inputs}
-    return {k: v[0] for k, v in model.run(gathered).items()}
+    """Graph outputs at individual pixels, as 1-D arrays (``gathered``: the bands already taken there)."""
+    values = (
+        gathered if gathered is not None else gather({n: bands[n] for n in model.manifest.inputs}, rows, cols)
+    )
+    return {k: v[0] for k, v in model.run({n: values[n][None, :] for n in model.manifest.inputs}).items()}
 
 
 def in_patches(model: PixelModel, bands: Bands, patches: Patches) -> dict[str, NDArray[np.bool_]]:
@@ -49,6 +78,24 @@ def in_patches(model: PixelModel, bands: Bands, patches: Patches) -> dict[str, N
     n = len(patches.rows)
     stacked = {name: patches.take(bands[name]).reshape(n * size, size) for name in model.manifest.inputs}
     return {k: v.reshape(n, size, size) for k, v in model.run(stacked).items()}
+
+
+def near(
+    rows: NDArray[np.intp], cols: NDArray[np.intp], radius: int, shape: tuple[int, int]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Every pixel within ``radius`` (a square) of one of the given pixels, each once, row-major.
+
+    Patches around clustered candidates overlap: evaluating a graph on this union instead of
+    on each patch evaluates every pixel once.
+    """
+    r0, c0 = max(int(rows.min()) - radius, 0), max(int(cols.min()) - radius, 0)
+    r1, c1 = min(int(rows.max()) + radius + 1, shape[0]), min(int(cols.max()) + radius + 1, shape[1])
+    mask = np.zeros((r1 - r0, c1 - c0), np.uint8)
+    mask[rows - r0, cols - c0] = 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+    covered = cv2.dilate(mask, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    nr, nc = sparse_nonzero(covered.view(bool))
+    return nr + r0, nc + c0
 
 
 def neighbours(

@@ -1,0 +1,85 @@
+"""Fire and bare soil in one pass: the results of two separate scans, with each band region read once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from firegrid.detect.dust.baresoil import BareSoilDetector
+from firegrid.detect.dust.params import DustParams
+from firegrid.detect.dust.scan import scan_bare_soil
+from firegrid.detect.satellite.registry import make_detector
+from firegrid.detect.satellite.runtime import default_models_dir
+from firegrid.detect.satellite.scan import scan_scene
+from firegrid.detect.scene_pass import BARE_SOIL, FIRE, ScanRequest, open_plan, run_plan
+from firegrid.errors import InputError
+from firegrid.imagery.open import open_scene
+from tests.imagery.helpers import fire_field, write_band
+
+MODELS = default_models_dir()
+DRY_SOIL = {"b2": 0.10, "b3": 0.14, "b4": 0.19, "b8": 0.25, "b11": 0.34, "b12": 0.28}
+
+
+def sentinel2_folder(folder: Path) -> Path:
+    """10 m B2 B3 B4 B8 (320 x 300) and 20 m B8A B11 B12 (160 x 150): fires, and dry soil in the middle."""
+    rng = np.random.default_rng(4)
+    field = fire_field((160, 150), seed=5, fires=12)
+    twenty = {"b8a": field["b5"], "b11": field["b6"], "b12": field["b7"] * np.float32(1.4)}
+    ten = {b: rng.uniform(0.04, 0.08, (320, 300)).astype(np.float32) for b in ("b2", "b3", "b4")}
+    ten["b8"] = rng.uniform(0.3, 0.4, (320, 300)).astype(np.float32)
+    for name, value in DRY_SOIL.items():  # a bare field of 60 x 80 pixels at 10 m
+        if name in ten:
+            ten[name][100:160, 90:170] = value * rng.normal(1, 0.03, (60, 80))
+        else:
+            twenty[name][50:80, 45:85] = value * rng.normal(1, 0.03, (30, 40))
+    for name, data in twenty.items():
+        write_band(folder / f"{name.upper()}.tif", data, res=20.0)
+    for name, data in ten.items():
+        write_band(folder / f"{name.upper()}.tif", data, res=10.0)
+    return folder
+
+
+def test_sentinel2_fire_and_bare_soil_in_one_pass_equal_two_scans(tmp_path: Path) -> None:
+    folder = sentinel2_folder(tmp_path / "s2")
+    params = DustParams(threads=1)
+    plan = open_plan(ScanRequest(folder, detectors=(FIRE, BARE_SOIL), window_size=64), MODELS, -1000, params)
+    both = run_plan(plan)
+    fire = scan_scene(open_scene(folder), make_detector("sentinel2", MODELS), window_size=64)
+    dust = scan_bare_soil(open_scene(folder, resolution=10), BareSoilDetector(MODELS), params, window_size=64)
+    assert both.fire is not None and both.dust is not None
+    assert len(fire.pixels) > 20 and len(dust.patches) == 1
+    for column in ("rows", "cols", "confidence", "saturated", "swir"):
+        assert np.array_equal(getattr(both.fire.pixels, column), getattr(fire.pixels, column), equal_nan=True)
+    assert both.fire.clusters == fire.clusters
+    assert [p.as_dict(True) for p in both.dust.patches] == [p.as_dict(True) for p in dust.patches]
+    # the 10 m windows read their own B2 B3 B4 B8 and slice B11 and B12 out of the 20 m fire window
+    fire_only, dust_only = (
+        run_plan(open_plan(ScanRequest(folder, detectors=(d,), window_size=64), MODELS, -1000, params))
+        for d in (FIRE, BARE_SOIL)
+    )
+    assert both.windows == 9 and dust_only.windows == 25 and dust_only.shared == 0
+    assert both.decoded == fire_only.decoded + dust_only.decoded * 4 // 6
+    assert both.shared == fire_only.shared + dust_only.decoded * 2 // 6
+
+
+def test_landsat_bare_soil_reads_nothing_fire_has_not_read(tmp_path: Path) -> None:
+    field = fire_field((150, 140), seed=3, fires=10)
+    for name, data in field.items():
+        write_band(tmp_path / f"{name}.tif", data)
+    plan = open_plan(
+        ScanRequest(tmp_path, detectors=(FIRE, BARE_SOIL), window_size=64), MODELS, -1000, DustParams()
+    )
+    both = run_plan(plan)
+    fire_only = run_plan(open_plan(ScanRequest(tmp_path, window_size=64), MODELS, -1000, DustParams()))
+    assert plan.dust_scene is plan.fire_scene
+    assert both.decoded == fire_only.decoded  # bare soil's B2-B7 come from the fire window
+    assert both.shared == fire_only.shared + 9 * 6
+    fire = scan_scene(open_scene(tmp_path), make_detector("landsat", MODELS), window_size=64)
+    assert both.fire is not None and both.fire.clusters == fire.clusters
+
+
+def test_unknown_detectors_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="unknown detector"):
+        open_plan(ScanRequest(tmp_path, detectors=("smoke",)), MODELS, -1000, DustParams())
