@@ -2,13 +2,14 @@
 
 Source: https://github.com/pereira-gha/activefire, ``src/landsat/create_masks.py`` (functions
 ``getFireMaskSchroeder``, ``getFireMaskGOLI``, ``getFireMaskMurphy`` and the ``Seq*``/``Geq*``/``Meq*``
-equations they call), by G. H. de Almeida Pereira, A. M. Fusioka, B. T. Nassu and R. Minetto, released with
-their dataset under CC-BY-4.0 (the licence named for it in the brief of issue 16; the repository itself has
-no LICENSE file to check). Re-expressed here for numpy 2 (``np.int`` is gone; bands are a dict ``{1: b1, ...}``
-instead of a list) with the same whole-image numpy steps and the same per-candidate loops
-(``np.nanmean``/``np.nanstd`` on slices, the window growing 5 x 5 -> 61 x 61 for GOLI), so its speed is the
-reference's. firegrid never imports this module; it exists so that ``bench/satellite.py`` can time the
-reference next to firegrid's detectors on the same arrays and check that the masks are equal.
+equations they call), by G. H. de Almeida Pereira, A. M. Fusioka, B. T. Nassu and R. Minetto,
+released with their dataset under CC-BY-4.0 (the licence named for it in issue 16; the repository
+itself has no LICENSE file to check). Re-expressed for numpy 2 (``np.int`` is gone; bands are a dict
+``{1: b1, ...}`` instead of a list) with the same whole-image numpy steps and the same per-candidate
+loops (``np.nanmean``/``np.nanstd`` on slices, the window growing 5 x 5 -> 61 x 61 for GOLI), so its
+speed is the reference's. firegrid never imports this module; it exists so that
+``bench/satellite.py`` can time the reference next to firegrid's detectors on the same arrays and
+check that the masks are equal.
 
 One deliberate change, flagged where it is made: the reference's Murphy Eq 3 guards the B6/B5 division with
 ``np.where(bands[5] > 0, eps, bands[5])`` - the condition is inverted, so every pixel with a positive B5 gets

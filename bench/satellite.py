@@ -1,39 +1,50 @@
-"""Scan a synthetic full Sentinel-2 tile and a Landsat-size scene; compare with a memory pass.
+"""Scene fire detection against one memory pass, and against the reference implementation.
 
-* Sentinel-2: 5490 x 5490 at 20 m, the bands the default detector reads (B8A, B11, B12) as
-  float32 tiled GeoTIFFs, realistic reflectance fields and a few hundred implanted fires.
-  ``s2_tile_s`` is ``scan_scene`` over the three arrays held in memory (the detector's own
-  cost); ``memory_pass_s`` is one numpy pass over the same arrays (``np.multiply(band, 1,
-  out=buf)`` each); ``s2_tile_from_files_s`` is the same scan reading the GeoTIFFs (page cache).
-* Landsat: ~7800 x 7800 Collection-2-style folder (uint16 DN, MTL), bands 1-7, scanned with
-  the Schroeder detector in a child process whose peak RSS is reported.
+* Sentinel-2: a 5490 x 5490 tile at 20 m, the bands HOTMAP reads (B8A, B11, B12) as float32 tiled
+  GeoTIFFs (uncompressed), field-like reflectance and a few hundred implanted fires. ``s2_tile_s``
+  scans the three arrays held in memory, ``s2_tile_from_files_s`` the GeoTIFFs (page cache warm),
+  both through ``detect.scene_pass`` (what scene jobs and ``firegrid scan`` run) on one thread, with
+  the time split into reading windows and detecting in them; ``memory_pass_s`` is one numpy pass
+  over the same arrays (``np.multiply(band, 1, out=buf)`` each).
+* Landsat, same arrays for everyone: a 3000 x 3000 scene of fields, lakes and ~300 fires of 1 to
+  300 pixels, scanned with Schroeder and with GOLI (Kumar-Roy) by firegrid and by the reference
+  numpy implementation (pereira-gha/activefire, ``bench/activefire_reference.py``), HOTMAP against
+  the reference's Murphy on the same bands; masks compared.
+* Landsat 7800 x 7800 Collection-2-style folder (uint16 DN, MTL), bands 1-7, scanned with Schroeder
+  in a child process whose peak RSS is reported.
 
-Last line of output: JSON {"s2_tile_s", "memory_pass_s", "ratio", "landsat_peak_rss_mb", ...}.
+Medians of ``--repeats`` runs; ratios are within this run. Last line of output: JSON.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import rasterio
+from affine import Affine
 from rasterio.transform import from_origin
 
-from firegrid.detect.satellite.base import SceneDetector
+import activefire_reference as reference
 from firegrid.detect.satellite.registry import make_detector
 from firegrid.detect.satellite.runtime import default_models_dir
-from firegrid.detect.satellite.scan import ScanResult, scan_scene
+from firegrid.detect.satellite.scan import scan_scene
+from firegrid.detect.scene_pass import PlanResult, ScenePlan, run_plan
 from firegrid.imagery.open import open_scene
-from firegrid.imagery.scene import Scene
+from firegrid.imagery.scene import BandSource, Scene
 
+MODELS = default_models_dir()
 PROFILE = {
     "driver": "GTiff",
     "count": 1,
@@ -42,6 +53,8 @@ PROFILE = {
     "blockxsize": 512,
     "blockysize": 512,
 }
+LANDSAT_MEANS = {1: 0.10, 2: 0.09, 3: 0.08, 4: 0.08, 5: 0.26, 6: 0.21, 7: 0.12}
+WATER = {1: 0.12, 2: 0.10, 3: 0.08, 4: 0.06, 5: 0.04, 6: 0.02, 7: 0.01}
 
 
 def smooth_field(rng: np.random.Generator, shape: tuple[int, int], lo: float, hi: float) -> np.ndarray:
@@ -74,6 +87,49 @@ def write_s2(folder: Path, size: int, fires: int, seed: int) -> int:
     return len(set(zip(rows.tolist(), cols.tolist(), strict=True)))
 
 
+def fire_scene(size: int, fires: int, seed: int) -> dict[int, np.ndarray]:
+    """Uncorrected TOA reflectance b1..b7: fields, 10 lakes, fires as blobs of 1 to ~300 pixels."""
+    rng = np.random.default_rng(seed)
+    b = {k: smooth_field(rng, (size, size), m * 0.8, m * 1.2) for k, m in LANDSAT_MEANS.items()}
+    for _ in range(10):
+        r, c = rng.integers(0, size, 2)
+        h, w = rng.integers(20, 200, 2)
+        for k, v in WATER.items():
+            b[k][r : r + h, c : c + w] = v * rng.uniform(0.9, 1.1, b[k][r : r + h, c : c + w].shape)
+    yy, xx = np.mgrid[-12:13, -12:13]
+    for _ in range(fires):
+        r, c = rng.integers(15, size - 15, 2)
+        radius = rng.choice([1, 2, 3, 6, 10], p=[0.35, 0.3, 0.2, 0.1, 0.05])
+        rr, cc = np.nonzero((yy**2 + xx**2 <= radius**2) & (rng.random(yy.shape) < 0.8))
+        rr, cc = rr + r - 12, cc + c - 12
+        hot = rng.uniform(0.2, 1.1, len(rr)).astype(np.float32)
+        b[7][rr, cc] = hot
+        b[5][rr, cc] = rng.uniform(0.15, 0.3, len(rr))
+        b[6][rr, cc] = hot / rng.uniform(1.1, 2.2, len(rr))
+    return {k: v.astype(np.float32) for k, v in b.items()}
+
+
+def memory_scene(
+    sensor: str, bands: dict[str, np.ndarray], reflectance: str, sun: float | None = None
+) -> Scene:
+    size = next(iter(bands.values())).shape[0]
+    pixel = 30 if sensor == "landsat" else 20
+    return Scene(
+        "bench",
+        sensor,  # type: ignore[arg-type]
+        "bench",
+        None,
+        size,
+        size,
+        Affine(pixel, 0, 400_000, 0, -pixel, 4_300_000),
+        "EPSG:32649",
+        {k: BandSource(f"memory:{k}", array=v) for k, v in bands.items()},
+        reflectance,  # type: ignore[arg-type]
+        "memory",
+        sun_elevation=sun,
+    )
+
+
 def write_landsat(folder: Path, size: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     name = "LC08_L1TP_125033_20241028_20241029_02_T1"
@@ -85,8 +141,7 @@ def write_landsat(folder: Path, size: int, seed: int) -> None:
         '  SCENE_CENTER_TIME = "03:05:00.0000000Z"',
         "  SUN_ELEVATION = 35.0",
     ]
-    means = {1: 0.10, 2: 0.09, 3: 0.08, 4: 0.08, 5: 0.26, 6: 0.21, 7: 0.12}
-    for band, mean in means.items():
+    for band, mean in LANDSAT_MEANS.items():
         lines += [
             f'  FILE_NAME_BAND_{band} = "{name}_B{band}.TIF"',
             f"  REFLECTANCE_MULT_BAND_{band} = 2.0000E-05",
@@ -116,32 +171,113 @@ def load(folder: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
-def memory_pass(arrays: list[np.ndarray]) -> float:
-    out = np.empty_like(arrays[0])
+def median_time(run: Callable[[], Any], repeats: int) -> tuple[float, Any]:
+    """Median wall time of ``repeats`` runs after one warm-up, and the last result."""
+    result = run()
     times = []
-    for _ in range(5):
+    for _ in range(repeats):
         start = time.perf_counter()
-        for a in arrays:
-            np.multiply(a, 1, out=out)
+        result = run()
         times.append(time.perf_counter() - start)
-    return float(np.median(times))
-
-
-def timed(scene: Scene, detector: SceneDetector, window: int) -> tuple[float, ScanResult]:
-    scan_scene(scene, detector, window)  # warm up: page cache, ONNX session
-    times, result = [], None
-    for _ in range(5):
-        start = time.perf_counter()
-        result = scan_scene(scene, detector, window)
-        times.append(time.perf_counter() - start)
-    assert result is not None
     return float(np.median(times)), result
+
+
+def memory_pass(arrays: list[np.ndarray], repeats: int) -> float:
+    out = np.empty_like(arrays[0])
+    return median_time(lambda: [np.multiply(a, 1, out=out) for a in arrays], repeats)[0]
+
+
+def sentinel2(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """The S2 tile in memory and from files, against a memory pass over its three bands."""
+    folder = tmp / "s2"
+    folder.mkdir()
+    implanted = write_s2(folder, args.s2_size, args.fires, seed=1)
+    on_disk = open_scene(folder)
+    arrays = load(folder)
+    in_memory = replace(on_disk, bands={k: replace(v, array=arrays[k]) for k, v in on_disk.bands.items()})
+    detector = make_detector("sentinel2", MODELS)
+    plans = [ScenePlan(s, detector, None, None, window_size=args.window) for s in (in_memory, on_disk)]
+    pass_s = memory_pass(list(arrays.values()), args.repeats)
+    s2_s, mem = median_time(lambda: run_plan(plans[0]), args.repeats)
+    files_s, disk = median_time(lambda: run_plan(plans[1]), args.repeats)
+    two_s, _ = median_time(lambda: run_plan(plans[1], threads=2), args.repeats)
+    assert mem.fire.clusters == disk.fire.clusters == scan_scene(in_memory, detector, args.window).clusters
+    print(
+        f"S2 tile {args.s2_size}^2: memory pass {pass_s:.4f} s; "
+        f"in memory {s2_s:.3f} s ({s2_s / pass_s:.2f}x), "
+        f"from GeoTIFFs {files_s:.3f} s ({files_s / pass_s:.2f}x; 2 threads {two_s:.3f} s); "
+        f"{len(mem.fire.pixels)} fire pixels of {implanted} implanted"
+    )
+    for label, r in (("in memory", mem), ("from files", disk)):
+        print(f"  {label}: read {r.read_s:.3f} s, detect {r.detect_s:.3f} s over {r.windows} windows")
+    return {
+        "memory_pass_s": round(pass_s, 4),
+        "s2_tile_s": round(s2_s, 3),
+        "ratio": round(s2_s / pass_s, 2),
+        "s2_tile_from_files_s": round(files_s, 3),
+        "files_ratio": round(files_s / pass_s, 2),
+        "files_2_threads_ratio": round(two_s / pass_s, 2),
+        "read_detect_memory_s": [round(mem.read_s, 3), round(mem.detect_s, 3)],
+        "read_detect_files_s": [round(disk.read_s, 3), round(disk.detect_s, 3)],
+        "s2_fire_pixels": len(mem.fire.pixels),
+        "s2_implanted": implanted,
+    }
+
+
+def mask_of(result: PlanResult, size: int) -> np.ndarray:
+    assert result.fire is not None
+    mask = np.zeros((size, size), bool)
+    mask[result.fire.pixels.rows, result.fire.pixels.cols] = True
+    return mask
+
+
+def landsat_vs_reference(args: argparse.Namespace) -> dict[str, Any]:
+    """Schroeder, GOLI and HOTMAP by firegrid and by the reference on the same arrays."""
+    size, sun = args.compare_size, 35.0
+    bands = fire_scene(size, args.compare_fires, seed=3)
+    sine = np.float32(math.sin(math.radians(sun)))
+    corrected = {k: v / sine for k, v in bands.items()}
+    landsat = memory_scene("landsat", {f"b{k}": v for k, v in bands.items()}, "uncorrected", sun)
+    s2 = memory_scene(
+        "sentinel2", {"b8a": corrected[5], "b11": corrected[6], "b12": corrected[7]}, "corrected"
+    )
+    cases = [
+        ("schroeder", landsat, "landsat-schroeder2016", lambda: reference.schroeder(dict(bands))),
+        ("goli", landsat, "landsat-goli2018", lambda: reference.goli(dict(corrected))),
+        (
+            "hotmap",
+            s2,
+            "sentinel2-hotmap",
+            lambda: reference.murphy(dict(corrected), np.zeros((size, size), bool), fixed_guard=True),
+        ),
+    ]
+    out: dict[str, Any] = {}
+    for name, scene, detector, run_reference in cases:
+        plan = ScenePlan(
+            scene, make_detector(scene.sensor, MODELS, detector), None, None, window_size=args.window
+        )
+        ours_s, result = median_time(lambda plan=plan: run_plan(plan), args.repeats)
+        ref_s, ref_mask = median_time(run_reference, max(1, args.repeats // 2))
+        equal = bool(np.array_equal(mask_of(result, size), ref_mask))
+        out[name] = {
+            "s": round(ours_s, 4),
+            "reference_s": round(ref_s, 3),
+            "speedup": round(ref_s / ours_s, 1),
+        }
+        out[name] |= {"masks_equal": equal, "fire_pixels": int(ref_mask.sum())}
+        print(
+            f"Landsat {size}^2 {name}: firegrid {ours_s:.3f} s, reference {ref_s:.3f} s "
+            f"({ref_s / ours_s:.1f}x faster), {int(ref_mask.sum())} fire pixels, masks equal: {equal}"
+        )
+    out["goli_over_schroeder"] = round(out["goli"]["s"] / out["schroeder"]["s"], 2)
+    print(f"GOLI / Schroeder: {out['goli_over_schroeder']:.2f}")
+    return out
 
 
 def landsat_child(folder: str, window: int) -> None:
     scene = open_scene(Path(folder))
     start = time.perf_counter()
-    result = scan_scene(scene, make_detector("landsat", default_models_dir()), window)
+    result = scan_scene(scene, make_detector("landsat", MODELS), window)
     print(
         json.dumps(
             {
@@ -157,8 +293,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--s2-size", type=int, default=5490)
     parser.add_argument("--landsat-size", type=int, default=7800)
+    parser.add_argument("--compare-size", type=int, default=3000)
+    parser.add_argument("--compare-fires", type=int, default=300)
     parser.add_argument("--fires", type=int, default=300)
     parser.add_argument("--window", type=int, default=1024)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--landsat-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.landsat_child:
@@ -174,45 +313,23 @@ def main() -> None:
         text=True,
     )
     with tempfile.TemporaryDirectory(prefix="firegrid-bench-") as tmp:
-        s2 = Path(tmp) / "s2"
-        s2.mkdir()
-        implanted = write_s2(s2, args.s2_size, args.fires, seed=1)
-        on_disk = open_scene(s2)
-        arrays = load(s2)
-        in_memory = replace(on_disk, bands={k: replace(v, array=arrays[k]) for k, v in on_disk.bands.items()})
-        detector = make_detector("sentinel2", default_models_dir())
-        s2_s, result = timed(in_memory, detector, args.window)
-        files_s, from_files = timed(on_disk, detector, args.window)
-        assert from_files.clusters == result.clusters
-        pass_s = memory_pass(list(arrays.values()))
-        print(
-            f"S2 tile {args.s2_size}^2 in memory: {s2_s:.3f} s; from GeoTIFF files: {files_s:.3f} s; "
-            f"{len(result.pixels)} fire pixels of {implanted} implanted"
-        )
-        print(f"memory pass over B8A/B11/B12: {pass_s:.3f} s")
+        figures = sentinel2(args, Path(tmp))
+        figures["landsat_compare"] = landsat_vs_reference(args)
         landsat = Path(tmp) / "landsat"
         landsat.mkdir()
         write_landsat(landsat, args.landsat_size, seed=2)
         out, _ = child.communicate(f"{landsat}\n", timeout=1800)
         stats = json.loads(out.strip().splitlines()[-1])
-        seconds, peak = stats["seconds"], stats["peak_rss_mb"]
-        print(f"Landsat {args.landsat_size}^2, 7 bands: {seconds:.1f} s, peak RSS {peak:.0f} MB")
-    print(
-        json.dumps(
-            {
-                "s2_tile_s": round(s2_s, 3),
-                "memory_pass_s": round(pass_s, 4),
-                "ratio": round(s2_s / pass_s, 2),
-                "s2_tile_from_files_s": round(files_s, 3),
-                "files_ratio": round(files_s / pass_s, 2),
-                "landsat_peak_rss_mb": round(stats["peak_rss_mb"]),
-                "landsat_s": round(stats["seconds"], 2),
-                "s2_fire_pixels": len(result.pixels),
-                "s2_implanted": implanted,
-                "window": args.window,
-            }
+        print(
+            f"Landsat {args.landsat_size}^2, 7 bands: {stats['seconds']:.1f} s, "
+            f"peak RSS {stats['peak_rss_mb']:.0f} MB"
         )
-    )
+    figures |= {
+        "landsat_peak_rss_mb": round(stats["peak_rss_mb"]),
+        "landsat_s": round(stats["seconds"], 2),
+        "window": args.window,
+    }
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":

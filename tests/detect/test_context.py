@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from firegrid.detect.satellite import box_stats
+from firegrid.detect.satellite.box_stats import contextual_test_many
 from firegrid.detect.satellite.context import (
     Patches,
     contextual_test,
@@ -76,3 +79,26 @@ def test_neighbourhoods() -> None:
     full[2, 2] = False
     eroded = erode3(full, np.ones((5, 5), bool))
     assert not eroded[1:4, 1:4].any() and eroded[0, 0]  # the scene border does not erode
+
+
+@pytest.mark.parametrize(
+    ("zeros", "eps"), [(0.0, None), (0.002, None), (0.0, 1e-4)], ids=["plain", "zero-denominators", "unsure"]
+)
+def test_integral_statistics_decide_as_the_patches_do(
+    zeros: float, eps: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many clustered candidates (integral images); a coarse epsilon makes most unsure: patches decide."""
+    if eps is not None:
+        monkeypatch.setattr(box_stats, "EPS64", eps)
+    rng = np.random.default_rng(2)
+    b7, b5 = field((260, 250), seed=3)
+    b5[rng.random(b5.shape) < zeros] = 0.0  # R75 = b7 / eps: huge sums, wide error bounds, patch fallback
+    background = rng.random(b7.shape) > 0.2
+    rows, cols = np.nonzero(np.zeros(b7.shape, bool) | (rng.random(b7.shape) < 0.08))
+    inner = (rows >= 30) & (rows < 230) & (cols >= 30) & (cols < 220)
+    rows, cols = rows[inner], cols[inner]
+    b7[rows, cols] *= rng.uniform(1.0, 4.0, len(rows)).astype(np.float32)
+    p = Patches(30, rows, cols)
+    expected = contextual_test(p.take(b7), p.take(b5), p.take(background))
+    got = contextual_test_many(b7, b5, background, rows, cols, 30)
+    assert 0 < expected.sum() < len(expected) and np.array_equal(got, expected)

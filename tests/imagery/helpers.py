@@ -96,3 +96,25 @@ def fire_field(shape: tuple[int, int], seed: int = 0, fires: int = 40) -> dict[s
         bands["b5"][rr, cc] = rng.uniform(0.15, 0.3, len(rr))
         bands["b6"][rr, cc] = b7 / rng.uniform(1.1, 2.2, len(rr))
     return bands
+
+
+DRY_SOIL = {"b2": 0.10, "b3": 0.14, "b4": 0.19, "b8": 0.25, "b11": 0.34, "b12": 0.28}
+
+
+def sentinel2_folder(folder: Path) -> Path:
+    """10 m B2 B3 B4 B8 (320 x 300) and 20 m B8A B11 B12 (160 x 150): fires, and dry soil in the middle."""
+    rng = np.random.default_rng(4)
+    field = fire_field((160, 150), seed=5, fires=12)
+    twenty = {"b8a": field["b5"], "b11": field["b6"], "b12": field["b7"] * np.float32(1.4)}
+    ten = {b: rng.uniform(0.04, 0.08, (320, 300)).astype(np.float32) for b in ("b2", "b3", "b4")}
+    ten["b8"] = rng.uniform(0.3, 0.4, (320, 300)).astype(np.float32)
+    for name, value in DRY_SOIL.items():  # a bare field of 60 x 80 pixels at 10 m
+        if name in ten:
+            ten[name][100:160, 90:170] = value * rng.normal(1, 0.03, (60, 80))
+        else:
+            twenty[name][50:80, 45:85] = value * rng.normal(1, 0.03, (30, 40))
+    for name, data in twenty.items():
+        write_band(folder / f"{name.upper()}.tif", data, res=20.0)
+    for name, data in ten.items():
+        write_band(folder / f"{name.upper()}.tif", data, res=10.0)
+    return folder

@@ -8,15 +8,24 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import func, select
 
+from firegrid.detect.dust.params import DustParams
 from firegrid.detect.satellite.registry import make_detector
 from firegrid.detect.satellite.runtime import default_models_dir
 from firegrid.detect.satellite.scan import scan_scene
+from firegrid.detect.scene_pass import BARE_SOIL, FIRE, ScanRequest, open_plan, run_plan
 from firegrid.imagery.open import open_scene
-from firegrid.services.scenes import ScanContext, create_scene_job, finish_job, plan_job, scan_job_window
+from firegrid.services.scenes import (
+    ScanContext,
+    create_scene_job,
+    finish_job,
+    plan_job,
+    scan_job_window,
+    scan_options,
+)
 from firegrid.store.db import transaction
 from firegrid.store.tables import DetectionRow, SceneWindow
 from firegrid.worker.context import Runtime
-from tests.imagery.helpers import synthetic_landsat, write_band
+from tests.imagery.helpers import sentinel2_folder, synthetic_landsat, write_band
 
 
 def xinzhou_scene(folder: Path) -> Path:
@@ -62,3 +71,34 @@ def test_job_equals_direct_scan_and_runs_each_window_once(grid_runtime: Runtime,
         )
     assert windows == 16
     assert np.isfinite([r.lat for r in rows]).all()
+
+
+def test_fire_and_bare_soil_job_equals_one_pass_and_cleans_up(grid_runtime: Runtime, tmp_path: Path) -> None:
+    """A Sentinel-2 job with both detectors, window by window as a worker runs it: the results of
+    ``run_plan`` on the same scene; the bare-soil windows wait in files that the finish removes."""
+    folder = sentinel2_folder(tmp_path / "s2")
+    work = tmp_path / "work"
+    ctx = ScanContext(grid_runtime.ingest, default_models_dir(), window_size=64, work_dir=work)
+    options = scan_options([FIRE, BARE_SOIL], acquired_at=datetime(2024, 4, 10, 3, 0, tzinfo=UTC))
+    with transaction(grid_runtime.sessions) as session:
+        job = create_scene_job(session, str(folder), request={"scan": options})
+    pending = plan_job(ctx, job.id)
+    assert pending == list(range(9))
+    for i in pending:
+        scan_job_window(ctx, job.id, i)
+    assert len(list((work / f"scene-{job.id}").glob("window-*.npz"))) == 9
+    summary = finish_job(ctx, job.id)
+    assert not (work / f"scene-{job.id}").exists()
+    request = ScanRequest(folder, detectors=(FIRE, BARE_SOIL), window_size=64)
+    direct = run_plan(open_plan(request, default_models_dir(), -1000, DustParams()))
+    assert direct.fire is not None and direct.dust is not None
+    assert summary["fire_pixels"] == len(direct.fire.pixels) > 0
+    assert (
+        summary["dust_patches"] == [p.as_dict() for p in direct.dust.patches]
+        and len(direct.dust.patches) == 1
+    )
+    assert summary["dust"]["thresholds"] == direct.dust.thresholds.as_dict()
+    assert summary["ingest"]["new"] == len(direct.fire.clusters) and summary["dust"]["ingest"]["new"] == 1
+    with grid_runtime.sessions() as session:
+        dust = session.scalars(select(DetectionRow).where(DetectionRow.hazard == "dust")).all()
+    assert len(dust) == 1 and dust[0].detector == "bare-soil-indices"

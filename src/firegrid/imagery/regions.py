@@ -90,13 +90,16 @@ class DecodedRegions:
             self._open[path] = ds
         return self._open[path]
 
-    def region(self, source: BandSource, rows: Span, cols: Span) -> NDArray[Any]:
+    def region(
+        self, source: BandSource, rows: Span, cols: Span, out: NDArray[Any] | None = None
+    ) -> NDArray[Any]:
         """DN of ``source`` over scene rows/cols (half-open), on the grid ``source`` is mapped to.
 
         An upsampled band (``upsample`` > 1) repeats its own pixels (nearest neighbour, so a
         window holds exactly what the whole image would); an averaged one (``factor`` > 1)
         is read with GDAL's average resampling. The result may be a view of a shared
-        region: callers must not write to it.
+        region: callers must not write to it. ``out``: a place (of the region's shape) that
+        a file of the same data type is decoded into directly; ``out`` itself is returned then.
         """
         u = source.upsample
         if u > 1:
@@ -113,16 +116,18 @@ class DecodedRegions:
         if latest is not None and latest.holds(rows, cols):
             self.shared += 1
             return latest.part(rows, cols)
-        data = self._read(source, rows, cols)
+        data = self._read(source, rows, cols, out)
         self._latest[key] = _Region(rows, cols, data)
         return data
 
-    def _read(self, source: BandSource, rows: Span, cols: Span) -> NDArray[Any]:
+    def _read(self, source: BandSource, rows: Span, cols: Span, out: NDArray[Any] | None) -> NDArray[Any]:
         f = source.factor
         ds = self._dataset(source.path)
         window = Window(cols[0] * f, rows[0] * f, (cols[1] - cols[0]) * f, (rows[1] - rows[0]) * f)
         start = time.perf_counter()
-        if f == 1:
+        if f == 1 and out is not None and np.dtype(ds.dtypes[source.index - 1]) == out.dtype:
+            data = np.asarray(ds.read(source.index, window=window, out=out))
+        elif f == 1:
             data = np.asarray(ds.read(source.index, window=window))
         else:
             shape = (rows[1] - rows[0], cols[1] - cols[0])

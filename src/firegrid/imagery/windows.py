@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from firegrid.detect.satellite.bands import PaddedBands, nan_border
 from firegrid.detect.satellite.base import BandWindow
 from firegrid.errors import InputError
 from firegrid.imagery.regions import DecodedRegions
@@ -36,17 +37,6 @@ class WindowSpec:
     col: int
     height: int
     width: int
-
-
-def _nan_border(shape: tuple[int, int], dst: tuple[slice, slice]) -> NDArray[np.float32]:
-    """An uninitialised float32 array whose pixels outside ``dst`` are NaN."""
-    out = np.empty(shape, np.float32)
-    rows, cols = dst
-    out[: rows.start] = np.nan
-    out[rows.stop :] = np.nan
-    out[rows, : cols.start] = np.nan
-    out[rows, cols.stop :] = np.nan
-    return out
 
 
 def plan_windows(height: int, width: int, size: int = 1024) -> list[WindowSpec]:
@@ -99,26 +89,34 @@ class SceneReader:
         inside[dst] = True
         masks: list[NDArray[np.bool_]] = []
         saturated = np.zeros(shape, dtype=bool)
-        arrays: dict[str, NDArray[np.float32]] = {}
+        regions: dict[str, NDArray[np.float32]] = {}
+        full: dict[str, NDArray[np.float32]] = {}
         for name in bands:
             source = scene.bands.get(name) or scene.bands["b2"]  # b1 missing: b2 stands in (documented)
-            dn = self.regions.region(source, rr, cc)
+            plain = source.scale == 1.0 and source.offset == 0.0 and self._sun(sun_corrected)[0] is None
+            if padded and source.array is None and source.upsample == 1:
+                # a file band: decoded (or converted) straight into its padded array, NaN beyond the scene
+                full[name] = nan_border(shape, dst)
+                target = full[name][dst]
+                dn = self.regions.region(source, rr, cc, target if plain else None)
+                if dn is not target:
+                    self._reflectance(source, dn, sun_corrected, target)
+                regions[name] = target
+            else:  # in-scene values only; padded on demand (``PaddedBands``)
+                dn = self.regions.region(source, rr, cc)
+                regions[name] = self._reflectance(source, dn, sun_corrected)
             if source.nodata is not None and not math.isnan(source.nodata):
                 mask = np.zeros(shape, dtype=bool)
                 mask[dst] = dn != source.nodata
                 masks.append(mask)
             if source.saturation_dn is not None and name in SWIR_BANDS[scene.sensor]:
                 saturated[dst] |= dn == source.saturation_dn
-            if padded:  # NaN beyond the scene; only the halo strips are filled, the rest is written once
-                arrays[name] = _nan_border(shape, dst)
-                self._reflectance(source, dn, sun_corrected, arrays[name][dst])
-            else:
-                arrays[name] = self._reflectance(source, dn, sun_corrected)
         water = np.zeros(shape, dtype=bool)
         obscured = np.zeros(shape, dtype=bool)
         for qa in scene.qa:
             masks.append(self._apply_qa(qa, rr, cc, dst, water, saturated, obscured))
         cloud_test = scene.sensor == "sentinel2" and not any(q.kind == "s2_scl" for q in scene.qa)
+        arrays = PaddedBands(regions, shape, dst, full)
         return BandWindow(arrays, inside, saturated, water, halo, masks, cloud_test, obscured)
 
     def _reflectance(
@@ -139,7 +137,7 @@ class SceneReader:
         if scaled:
             np.multiply(dn, np.float32(source.scale), out=out, dtype=np.float32)
             np.add(out, np.float32(source.offset), out=out)
-        else:
+        elif dn is not out:
             np.copyto(out, dn, casting="unsafe")
         if sine is not None and divide:
             np.divide(out, sine, out=out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
+
+from firegrid.detect.satellite.bands import PaddedBands
 
 HIGH, NOMINAL = 2, 1  # confidence classes of fire pixels
 
@@ -26,7 +28,7 @@ class BandWindow:
     ``obscured`` marks what the QA band calls cloud shadow, snow or cirrus.
     """
 
-    bands: dict[str, NDArray[np.float32]]
+    bands: Mapping[str, NDArray[np.float32]]  # a dict, or ``PaddedBands`` (padded on demand)
     inside: NDArray[np.bool_]
     saturated: NDArray[np.bool_]
     water: NDArray[np.bool_]
@@ -40,6 +42,22 @@ class BandWindow:
         """The part of the padded arrays this window owns."""
         h, w = self.inside.shape
         return slice(self.halo, h - self.halo), slice(self.halo, w - self.halo)
+
+    def clip(self, rows: slice, cols: slice) -> tuple[slice, slice]:
+        """The part of a slice (positive bounds) inside the scene, where it is known without a pass."""
+        if not isinstance(self.bands, PaddedBands):
+            return rows, cols
+        r, c = self.bands.dst
+        return (
+            slice(max(rows.start, r.start), min(rows.stop, r.stop)),
+            slice(max(cols.start, c.start), min(cols.stop, c.stop)),
+        )
+
+    def view(self, name: str, rows: slice, cols: slice) -> NDArray[np.float32]:
+        """``bands[name][rows, cols]`` (positive slice bounds), without padding a band that needs none."""
+        if isinstance(self.bands, PaddedBands):
+            return self.bands.view(name, rows, cols)
+        return self.bands[name][rows, cols]
 
     def valid_at(
         self,

@@ -50,7 +50,8 @@ class Patches:
         return np.ascontiguousarray(view[self.rows - self.radius, self.cols - self.radius])
 
 
-def _ratio(num: NDArray[np.float32], den: NDArray[np.float32]) -> NDArray[np.float32]:
+def ratio(num: NDArray[np.float32], den: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``num / den`` in float32, zero denominators replaced by float32 epsilon (as the graphs do)."""
     ratio: NDArray[np.float32] = (num / np.where(den == 0, np.float32(EPS), den)).astype(
         np.float32, copy=False
     )
@@ -78,7 +79,7 @@ def contextual_test(
 ) -> Mask:
     """Schroeder Eq 4-5 on (n, s, s) patches centred on candidates: R75 and b7 stand out of the background."""
     c = p7.shape[1] // 2
-    r75 = _ratio(p7, p5).astype(np.float64)
+    r75 = ratio(p7, p5).astype(np.float64)
     b7 = p7.astype(np.float64)
     return _exceeds(r75[:, c, c], r75, background, r75_floor) & _exceeds(
         b7[:, c, c], b7, background, b7_floor

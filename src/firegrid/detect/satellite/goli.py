@@ -71,7 +71,7 @@ class GoliDetector(GraphDetector):
         """
         core = window.core
         with np.errstate(invalid="ignore"):
-            hot = goli_prefilter({k: window.bands[k][core] for k in ("b4", "b6", "b7")})
+            hot = goli_prefilter({k: window.view(k, *core) for k in ("b4", "b6", "b7")})
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + window.halo, cols + window.halo
         confidence = np.zeros(len(rows), np.uint8)

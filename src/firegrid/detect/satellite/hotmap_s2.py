@@ -23,15 +23,16 @@ class HotmapS2Detector(GraphDetector):
 
     def detect(self, window: BandWindow) -> PixelResult:
         """Fire pixels of the window's core (unambiguous pixels one pixel outside it count as neighbours)."""
-        h = window.halo - 1  # the core plus a one-pixel ring
-        ring = (slice(h, -h), slice(h, -h))
+        h = window.halo - 1  # the core plus a one-pixel ring, beyond the scene nothing
+        height, width = window.inside.shape
+        ring = window.clip(slice(h, height - h), slice(h, width - h))
         with np.errstate(invalid="ignore"):
-            hot = hotmap_s2_ratio_prefilter({k: window.bands[k][ring] for k in ("b11", "b12")})
+            hot = hotmap_s2_ratio_prefilter({k: window.view(k, *ring) for k in ("b11", "b12")})
         rows, cols = sparse_nonzero(hot)
-        rows, cols = rows + h, cols + h
-        keep = window.bands["b12"][rows, cols] >= HOTMAP_S2_B12_MIN  # the rest of the prefilter
-        rows, cols = rows[keep], cols[keep]
+        rows, cols = rows + ring[0].start, cols + ring[1].start
         values = gather(window.bands, rows, cols)
+        keep = values["b12"] >= HOTMAP_S2_B12_MIN  # the rest of the prefilter
+        rows, cols, values = rows[keep], cols[keep], {k: v[keep] for k, v in values.items()}
         t = at_pixels(self.model, window.bands, rows, cols, values)
         unambiguous = t["unambiguous"] & window.valid_at(rows, cols, values)
         ur, uc = rows[unambiguous], cols[unambiguous]

@@ -12,6 +12,7 @@ from firegrid.detect.detections import Detections
 from firegrid.detect.runner import ProgressFn, run_windows
 from firegrid.detect.satellite.base import HIGH, BandWindow, SceneDetector
 from firegrid.detect.satellite.points import Cluster, FirePixels, cluster_pixels
+from firegrid.detect.satellite.sparse import gather
 from firegrid.errors import InputError
 from firegrid.imagery.georef import pixel_centres_to_lonlat
 from firegrid.imagery.scene import Scene
@@ -77,7 +78,11 @@ def fire_pixels(window: BandWindow, detector: SceneDetector, spec: WindowSpec, s
     result = detector.detect(window)
     rows, cols = result.rows, result.cols
     swir_band = SWIR[sensor]
-    swir = window.bands[swir_band][rows, cols] if swir_band in window.bands else np.full(len(rows), np.nan)
+    swir = (
+        gather(window.bands, rows, cols)[swir_band]
+        if swir_band in window.bands
+        else np.full(len(rows), np.nan)
+    )
     return FirePixels(
         rows=(rows - window.halo + spec.row).astype(np.int64),
         cols=(cols - window.halo + spec.col).astype(np.int64),

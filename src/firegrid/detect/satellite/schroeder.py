@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
-from firegrid.detect.satellite.context import Patches, contextual_test
+from firegrid.detect.satellite.box_stats import contextual_test_many
 from firegrid.detect.satellite.equations import schroeder_prefilter
-from firegrid.detect.satellite.sparse import at_pixels, chunks, gather, near, sparse_nonzero
+from firegrid.detect.satellite.sparse import at_pixels, gather, near, sparse_nonzero
 
 RADIUS = 30  # 61 x 61 context
 
@@ -30,7 +30,7 @@ class SchroederDetector(GraphDetector):
         core = window.core
         b = window.bands
         with np.errstate(invalid="ignore"):
-            hot = schroeder_prefilter({k: b[k][core] for k in ("b5", "b6", "b7")})
+            hot = schroeder_prefilter({k: window.view(k, *core) for k in ("b5", "b6", "b7")})
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + window.halo, cols + window.halo
         values = gather(b, rows, cols)
@@ -43,11 +43,9 @@ class SchroederDetector(GraphDetector):
         context = np.flatnonzero(todo)
         if len(context):
             background = self._background(window, rows[context], cols[context])
-            for chunk in chunks(context):
-                patches = Patches(RADIUS, rows[chunk], cols[chunk])
-                confirmed[chunk] = contextual_test(
-                    patches.take(b["b7"]), patches.take(b["b5"]), patches.take(background)
-                )
+            confirmed[context] = contextual_test_many(
+                b["b7"], b["b5"], background, rows[context], cols[context], RADIUS
+            )
         confidence = np.where(unambiguous, HIGH, np.where(confirmed, NOMINAL, 0)).astype(np.uint8)
         return PixelResult.from_classes(rows, cols, confidence)
 
