@@ -237,13 +237,15 @@ def landsat_vs_reference(args: argparse.Namespace) -> dict[str, Any]:
     bands = fire_scene(size, args.compare_fires, seed=3)
     sine = np.float32(math.sin(math.radians(sun)))
     corrected = {k: v / sine for k, v in bands.items()}
+    # each detector reads the arrays the reference gets: TOA (Schroeder), sun-corrected (the others)
     landsat = memory_scene("landsat", {f"b{k}": v for k, v in bands.items()}, "uncorrected", sun)
+    corrected_landsat = memory_scene("landsat", {f"b{k}": v for k, v in corrected.items()}, "corrected", sun)
     s2 = memory_scene(
         "sentinel2", {"b8a": corrected[5], "b11": corrected[6], "b12": corrected[7]}, "corrected"
     )
     cases = [
         ("schroeder", landsat, "landsat-schroeder2016", lambda: reference.schroeder(dict(bands))),
-        ("goli", landsat, "landsat-goli2018", lambda: reference.goli(dict(corrected))),
+        ("goli", corrected_landsat, "landsat-goli2018", lambda: reference.goli(dict(corrected))),
         (
             "hotmap",
             s2,

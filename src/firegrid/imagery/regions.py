@@ -4,8 +4,9 @@ A window is read band by band; each band file's most recent region stays decoded
 second detector on the same window (bare soil after fire, or the 10 m grid of a
 Sentinel-2 scene after its 20 m grid: B11, B12 and SCL are 20 m files on both) slices
 it instead of reading the file again. GDAL decodes compressed blocks on several threads
-(GeoTIFF ``NUM_THREADS``, JPEG 2000 ``GDAL_NUM_THREADS``); uncompressed GeoTIFFs are read
-through a memory map (``GTIFF_VIRTUAL_MEM_IO``), which skips GDAL's block cache.
+(GeoTIFF ``NUM_THREADS``, JPEG 2000 ``GDAL_NUM_THREADS``). Uncompressed GeoTIFFs are not
+memory-mapped (``GTIFF_VIRTUAL_MEM_IO`` reads them 2-3 times faster, but every page it touches stays
+in the process's resident set: a 7800 x 7800 Landsat scan peaked at 1.4 GB instead of 0.2 GB).
 """
 
 from __future__ import annotations
@@ -66,11 +67,7 @@ class DecodedRegions:
 
     def __enter__(self) -> DecodedRegions:
         self._stack.enter_context(
-            rasterio.Env(
-                GDAL_CACHEMAX=GDAL_CACHE_MB,
-                GDAL_NUM_THREADS=str(self.threads),
-                GTIFF_VIRTUAL_MEM_IO="IF_ENOUGH_RAM",
-            )
+            rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB, GDAL_NUM_THREADS=str(self.threads))
         )
         return self
 
