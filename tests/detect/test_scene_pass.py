@@ -39,9 +39,9 @@ def test_sentinel2_fire_and_bare_soil_in_one_pass_equal_two_scans(tmp_path: Path
         run_plan(open_plan(ScanRequest(folder, detectors=(d,), window_size=64), MODELS, -1000, params))
         for d in (FIRE, BARE_SOIL)
     )
-    assert both.windows == 9 and dust_only.windows == 25 and dust_only.shared == 0
-    assert both.decoded == fire_only.decoded + dust_only.decoded * 4 // 6
-    assert both.shared == fire_only.shared + dust_only.decoded * 2 // 6
+    assert both.windows == 9 and dust_only.windows == 25
+    assert dust_only.decoded == 6 * 5  # six bands, one full-width strip per row of windows
+    assert both.decoded == fire_only.decoded + 4 * 5
 
 
 def test_landsat_bare_soil_reads_nothing_fire_has_not_read(tmp_path: Path) -> None:
@@ -55,7 +55,7 @@ def test_landsat_bare_soil_reads_nothing_fire_has_not_read(tmp_path: Path) -> No
     fire_only = run_plan(open_plan(ScanRequest(tmp_path, window_size=64), MODELS, -1000, DustParams()))
     assert plan.dust_scene is plan.fire_scene
     assert both.decoded == fire_only.decoded  # bare soil's B2-B7 come from the fire window
-    assert both.shared == fire_only.shared + 9 * 6
+    assert both.shared >= fire_only.shared + 9 * 6
     fire = scan_scene(open_scene(tmp_path), make_detector("landsat", MODELS), window_size=64)
     assert both.fire is not None and both.fire.clusters == fire.clusters
 

@@ -25,10 +25,12 @@ def run_windows(
     """``work(reader, spec)`` for every window, results in ``specs`` order.
 
     Each thread opens its own reader (GDAL datasets are not thread-safe) and takes every
-    ``threads``-th window; numpy, OpenCV, ONNX Runtime and GDAL release the GIL while
-    they work, so two threads keep two cores busy.
+    ``threads``-th row of windows (a reader keeps the strip of the row it reads); numpy,
+    OpenCV, ONNX Runtime and GDAL release the GIL while they work, so two threads keep two
+    cores busy.
     """
-    threads = max(1, min(threads, len(specs)))
+    rows = sorted({s.row for s in specs})
+    threads = max(1, min(threads, len(rows)))
     done: dict[int, T] = {}
     lock = threading.Lock()
 
@@ -44,7 +46,9 @@ def run_windows(
     if threads == 1:
         run(specs)
     else:
+        mine = {row: i % threads for i, row in enumerate(rows)}  # whole rows of windows: strips are shared
+        shares = [[s for s in specs if mine[s.row] == t] for t in range(threads)]
         with ThreadPoolExecutor(threads) as pool:
-            for future in [pool.submit(run, specs[i::threads]) for i in range(threads)]:
+            for future in [pool.submit(run, share) for share in shares]:
                 future.result()
     return [done[s.index] for s in specs]

@@ -134,13 +134,14 @@ class WindowResult:
 
 
 class PlanReader:
-    """One thread's readers of both grids over one ``DecodedRegions``."""
+    """One thread's readers of both grids over one ``DecodedRegions`` (``strips``: it will read
+    whole rows of windows, so files are read a full-width strip at a time)."""
 
-    def __init__(self, plan: ScenePlan, threads: int = 2) -> None:
+    def __init__(self, plan: ScenePlan, threads: int = 2, strips: bool = False) -> None:
         self.plan = plan
         self.threads = threads
         self._stack = ExitStack()
-        self.regions = DecodedRegions(threads)
+        self.regions = DecodedRegions(threads, strips)
         self.fire: SceneReader | None = None
         self.dust: DustReader | None = None
 
@@ -218,5 +219,7 @@ def finish_plan(plan: ScenePlan, results: list[WindowResult], seconds: float) ->
 def run_plan(plan: ScenePlan, threads: int = 1, progress: ProgressFn | None = None) -> PlanResult:
     """Every window of the plan on ``threads`` threads (one ``PlanReader`` each), then finish."""
     start = time.perf_counter()
-    results = run_windows(plan.windows(), lambda: PlanReader(plan), PlanReader.scan, threads, progress)
+    results = run_windows(
+        plan.windows(), lambda: PlanReader(plan, strips=True), PlanReader.scan, threads, progress
+    )
     return finish_plan(plan, results, time.perf_counter() - start)

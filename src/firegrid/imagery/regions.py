@@ -3,7 +3,12 @@
 A window is read band by band; each band file's most recent region stays decoded, so a
 second detector on the same window (bare soil after fire, or the 10 m grid of a
 Sentinel-2 scene after its 20 m grid: B11, B12 and SCL are 20 m files on both) slices
-it instead of reading the file again. GDAL decodes compressed blocks on several threads
+it instead of reading the file again. A reader that goes through whole rows of windows
+(``strips=True``: scans in one process) reads files in full-width strips - a row of
+windows with their halo - so every block is decoded once per row of windows instead of
+once per window that touches it (a 1024-pixel window with a 2-pixel halo touches 16
+blocks of 512 x 512, for 4 blocks of pixels); a reader of single windows (a job's window
+task) reads just the window. GDAL decodes compressed blocks on several threads
 (GeoTIFF ``NUM_THREADS``, JPEG 2000 ``GDAL_NUM_THREADS``). Uncompressed GeoTIFFs are not
 memory-mapped (``GTIFF_VIRTUAL_MEM_IO`` reads them 2-3 times faster, but every page it touches stays
 in the process's resident set: a 7800 x 7800 Landsat scan peaked at 1.4 GB instead of 0.2 GB).
@@ -26,6 +31,8 @@ from firegrid.errors import InputError
 from firegrid.imagery.scene import BandSource
 
 GDAL_CACHE_MB = 64  # windows are read once each: a small block cache keeps memory flat on full scenes
+STRIP_BYTES = 48 << 20  # a band is read in full-width strips up to this size (a row of windows at once)
+KEEP = 2  # decoded regions kept per file
 Span = tuple[int, int]
 
 
@@ -56,11 +63,12 @@ class DecodedRegions:
     reads and regions served from an earlier read.
     """
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 2, strips: bool = False) -> None:
         self.threads = max(1, threads)
+        self.strips = strips
         self._stack = ExitStack()
         self._open: dict[str, Any] = {}
-        self._latest: dict[tuple[str, int, int], _Region] = {}
+        self._latest: dict[tuple[str, int, int], list[_Region]] = {}
         self.read_s = 0.0
         self.reads = 0
         self.shared = 0
@@ -87,16 +95,13 @@ class DecodedRegions:
             self._open[path] = ds
         return self._open[path]
 
-    def region(
-        self, source: BandSource, rows: Span, cols: Span, out: NDArray[Any] | None = None
-    ) -> NDArray[Any]:
+    def region(self, source: BandSource, rows: Span, cols: Span) -> NDArray[Any]:
         """DN of ``source`` over scene rows/cols (half-open), on the grid ``source`` is mapped to.
 
         An upsampled band (``upsample`` > 1) repeats its own pixels (nearest neighbour, so a
         window holds exactly what the whole image would); an averaged one (``factor`` > 1)
         is read with GDAL's average resampling. The result may be a view of a shared
-        region: callers must not write to it. ``out``: a place (of the region's shape) that
-        a file of the same data type is decoded into directly; ``out`` itself is returned then.
+        region: callers must not write to it.
         """
         u = source.upsample
         if u > 1:
@@ -109,22 +114,36 @@ class DecodedRegions:
         if source.array is not None:
             return _from_array(source.array, source.factor, rows, cols)
         key = (source.path, source.index, source.factor)
-        latest = self._latest.get(key)
-        if latest is not None and latest.holds(rows, cols):
-            self.shared += 1
-            return latest.part(rows, cols)
-        data = self._read(source, rows, cols, out)
-        self._latest[key] = _Region(rows, cols, data)
+        for latest in self._latest.get(key, []):
+            if latest.holds(rows, cols):
+                self.shared += 1
+                return latest.part(rows, cols)
+        strip = self._strip(source, rows) if self.strips else None
+        if strip is not None:  # the whole width: the next windows of this row are sliced from it
+            self._keep(key, _Region(rows, strip, self._read(source, rows, strip)))
+            return self.region(source, rows, cols)
+        data = self._read(source, rows, cols)
+        self._keep(key, _Region(rows, cols, data))
         return data
 
-    def _read(self, source: BandSource, rows: Span, cols: Span, out: NDArray[Any] | None) -> NDArray[Any]:
+    def _keep(self, key: tuple[str, int, int], region: _Region) -> None:
+        """The two latest regions of each file (a 20 m window's ground is two rows of 10 m windows)."""
+        self._latest[key] = [region, *self._latest.get(key, [])][:KEEP]
+
+    def _strip(self, source: BandSource, rows: Span) -> Span | None:
+        """The full width of a file band, if a strip of ``rows`` is small enough to keep."""
+        if source.factor != 1:
+            return None
+        ds = self._dataset(source.path)
+        size = (rows[1] - rows[0]) * ds.width * np.dtype(ds.dtypes[source.index - 1]).itemsize
+        return (0, int(ds.width)) if size <= STRIP_BYTES else None
+
+    def _read(self, source: BandSource, rows: Span, cols: Span) -> NDArray[Any]:
         f = source.factor
         ds = self._dataset(source.path)
         window = Window(cols[0] * f, rows[0] * f, (cols[1] - cols[0]) * f, (rows[1] - rows[0]) * f)
         start = time.perf_counter()
-        if f == 1 and out is not None and np.dtype(ds.dtypes[source.index - 1]) == out.dtype:
-            data = np.asarray(ds.read(source.index, window=window, out=out))
-        elif f == 1:
+        if f == 1:
             data = np.asarray(ds.read(source.index, window=window))
         else:
             shape = (rows[1] - rows[0], cols[1] - cols[0])

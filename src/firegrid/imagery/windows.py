@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from firegrid.detect.satellite.bands import PaddedBands, nan_border
+from firegrid.detect.satellite.bands import PaddedBands
 from firegrid.detect.satellite.base import BandWindow
 from firegrid.errors import InputError
 from firegrid.imagery.regions import DecodedRegions
@@ -52,13 +52,14 @@ class SceneReader:
     """Read padded windows of a scene as ``BandWindow``.
 
     Readers of the same scene on different grids (or for different detectors) share one
-    ``DecodedRegions``, so each band region is decoded once per window.
+    ``DecodedRegions``, so each band region is decoded once per window; a reader without one
+    makes its own, reading rows of windows in full-width strips.
     """
 
     def __init__(self, scene: Scene, regions: DecodedRegions | None = None) -> None:
         self.scene = scene
         self._own = regions is None
-        self.regions = regions if regions is not None else DecodedRegions()
+        self.regions = regions if regions is not None else DecodedRegions(strips=True)
 
     def __enter__(self) -> SceneReader:
         if self._own:
@@ -84,27 +85,15 @@ class SceneReader:
         rr = (max(0, r0), min(scene.height, spec.row + spec.height + halo))
         cc = (max(0, c0), min(scene.width, spec.col + spec.width + halo))
         dst = (slice(rr[0] - r0, rr[1] - r0), slice(cc[0] - c0, cc[1] - c0))
-        padded = (rr[1] - rr[0], cc[1] - cc[0]) != shape
         inside = np.zeros(shape, dtype=bool)
         inside[dst] = True
         masks: list[NDArray[np.bool_]] = []
         saturated = np.zeros(shape, dtype=bool)
         regions: dict[str, NDArray[np.float32]] = {}
-        full: dict[str, NDArray[np.float32]] = {}
         for name in bands:
             source = scene.bands.get(name) or scene.bands["b2"]  # b1 missing: b2 stands in (documented)
-            plain = source.scale == 1.0 and source.offset == 0.0 and self._sun(sun_corrected)[0] is None
-            if padded and source.array is None and source.upsample == 1:
-                # a file band: decoded (or converted) straight into its padded array, NaN beyond the scene
-                full[name] = nan_border(shape, dst)
-                target = full[name][dst]
-                dn = self.regions.region(source, rr, cc, target if plain else None)
-                if dn is not target:
-                    self._reflectance(source, dn, sun_corrected, target)
-                regions[name] = target
-            else:  # in-scene values only; padded on demand (``PaddedBands``)
-                dn = self.regions.region(source, rr, cc)
-                regions[name] = self._reflectance(source, dn, sun_corrected)
+            dn = self.regions.region(source, rr, cc)
+            regions[name] = self._reflectance(source, dn, sun_corrected)  # in-scene part; padded on demand
             if source.nodata is not None and not math.isnan(source.nodata):
                 mask = np.zeros(shape, dtype=bool)
                 mask[dst] = dn != source.nodata
@@ -116,28 +105,21 @@ class SceneReader:
         for qa in scene.qa:
             masks.append(self._apply_qa(qa, rr, cc, dst, water, saturated, obscured))
         cloud_test = scene.sensor == "sentinel2" and not any(q.kind == "s2_scl" for q in scene.qa)
-        arrays = PaddedBands(regions, shape, dst, full)
+        arrays = PaddedBands(regions, shape, dst)
         return BandWindow(arrays, inside, saturated, water, halo, masks, cloud_test, obscured)
 
-    def _reflectance(
-        self,
-        source: BandSource,
-        dn: NDArray[Any],
-        sun_corrected: bool,
-        out: NDArray[np.float32] | None = None,
-    ) -> NDArray[np.float32]:
+    def _reflectance(self, source: BandSource, dn: NDArray[Any], sun_corrected: bool) -> NDArray[np.float32]:
         """``dn * scale + offset`` (divided or multiplied by sin(sun elevation) as the detector wants),
-        float32, written into ``out`` if given; float32 DN needing nothing are returned as they are."""
+        float32; float32 DN needing nothing are returned as they are (a view: never written to)."""
         sine, divide = self._sun(sun_corrected)
         scaled = source.scale != 1.0 or source.offset != 0.0
-        if out is None:
-            if dn.dtype == np.float32 and not scaled and sine is None:
-                return dn
-            out = np.empty(dn.shape, np.float32)
+        if dn.dtype == np.float32 and not scaled and sine is None:
+            return dn
+        out = np.empty(dn.shape, np.float32)
         if scaled:
             np.multiply(dn, np.float32(source.scale), out=out, dtype=np.float32)
             np.add(out, np.float32(source.offset), out=out)
-        elif dn is not out:
+        else:
             np.copyto(out, dn, casting="unsafe")
         if sine is not None and divide:
             np.divide(out, sine, out=out)

@@ -60,6 +60,9 @@ class PaddedBands(Mapping[str, Float32]):
     def __iter__(self) -> Iterator[str]:
         return iter(self.regions)
 
+    def __contains__(self, name: object) -> bool:
+        return name in self.regions  # without padding anything (Mapping's would)
+
     def __len__(self) -> int:
         return len(self.regions)
 

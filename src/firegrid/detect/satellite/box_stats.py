@@ -20,6 +20,10 @@ from firegrid.detect.satellite.context import Mask, Patches, contextual_test, ra
 EPS64 = float(np.finfo(np.float64).eps)
 
 
+BLOCK = 128  # candidates are grouped by the block of the window they lie in
+MIN_GROUP = 32  # smaller groups: the integral images' fixed cost exceeds the patches'
+
+
 def contextual_test_many(
     b7: NDArray[np.float32],
     b5: NDArray[np.float32],
@@ -28,13 +32,35 @@ def contextual_test_many(
     cols: NDArray[np.intp],
     radius: int,
 ) -> Mask:
-    """Schroeder Eq 4-5 for candidates at (rows, cols) of padded window arrays (windows of ``radius``)."""
-    n, size = len(rows), 2 * radius + 1
-    if not n:
-        return np.zeros(0, bool)
+    """Schroeder Eq 4-5 for candidates at (rows, cols) of padded window arrays (windows of ``radius``).
+
+    Candidates are grouped by 128-pixel block: a group whose windows overlap much (a fire's
+    pixels) is measured with integral images over its bounding region, a scattered one on patches.
+    """
+    result = np.zeros(len(rows), bool)
+    if not len(rows):
+        return result
+    block = (rows // BLOCK) * (int(cols.max()) // BLOCK + 1) + cols // BLOCK
+    order = np.argsort(block, kind="stable")
+    starts = np.flatnonzero(np.r_[True, block[order][1:] != block[order][:-1]])
+    for group in np.split(order, starts[1:]):
+        result[group] = _group_test(b7, b5, background, rows[group], cols[group], radius)
+    return result
+
+
+def _group_test(
+    b7: NDArray[np.float32],
+    b5: NDArray[np.float32],
+    background: Mask,
+    rows: NDArray[np.intp],
+    cols: NDArray[np.intp],
+    radius: int,
+) -> Mask:
+    size = 2 * radius + 1
     r0, c0 = int(rows.min()) - radius, int(cols.min()) - radius
     r1, c1 = int(rows.max()) + radius + 1, int(cols.max()) + radius + 1
-    if n * size * size < 2 * (r1 - r0) * (c1 - c0):  # few, scattered candidates: patches cost less
+    if len(rows) < MIN_GROUP or len(rows) * size * size < 2 * (r1 - r0) * (c1 - c0):
+        # few candidates, or windows that barely overlap: patches cost less
         return _on_patches(b7, b5, background, rows, cols, radius)
     p7, bg = b7[r0:r1, c0:c1], background[r0:r1, c0:c1]
     r75 = ratio(p7, b5[r0:r1, c0:c1])

@@ -80,10 +80,12 @@ def contextual_test(
     """Schroeder Eq 4-5 on (n, s, s) patches centred on candidates: R75 and b7 stand out of the background."""
     c = p7.shape[1] // 2
     r75 = ratio(p7, p5).astype(np.float64)
-    b7 = p7.astype(np.float64)
-    return _exceeds(r75[:, c, c], r75, background, r75_floor) & _exceeds(
-        b7[:, c, c], b7, background, b7_floor
-    )
+    passed = _exceeds(r75[:, c, c], r75, background, r75_floor)
+    idx = np.flatnonzero(passed)  # Eq 5 only where Eq 4 holds (rows are independent: same results)
+    if len(idx):
+        b7 = p7[idx].astype(np.float64)
+        passed[idx] = _exceeds(b7[:, c, c], b7, background[idx], b7_floor)
+    return passed
 
 
 def erode3_stack(mask: Mask, inside: Mask) -> Mask:

@@ -50,13 +50,23 @@ class SchroederDetector(GraphDetector):
         return PixelResult.from_classes(rows, cols, confidence)
 
     def _background(self, window: BandWindow, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The window's background mask, evaluated once on the union of the candidates' 61x61 windows:
-        valid pixels with b7 > 0 that are neither unambiguous fires nor water."""
+        """The window's background mask on the union of the candidates' 61x61 windows: valid pixels
+        with b7 > 0 that are neither unambiguous fires nor water.
+
+        The graph runs only where either can be true - the prefilter (a superset of Eq 1-2) or
+        b4 > b5 (implied by Eq 7) - elsewhere they are False without asking it.
+        """
         nr, nc = near(rows, cols, RADIUS, window.inside.shape)
         values = gather(window.bands, nr, nc)
-        t = at_pixels(self.model, window.bands, nr, nc, values)
         valid = window.valid_at(nr, nc, values)
-        water = (t["water"] | window.water[nr, nc]) & valid
+        with np.errstate(invalid="ignore"):
+            ask = np.flatnonzero(schroeder_prefilter(values) | (values["b4"] > values["b5"]))
+            positive = values["b7"] > 0
+        t = at_pixels(self.model, window.bands, nr[ask], nc[ask], {k: v[ask] for k, v in values.items()})
+        unambiguous, water = np.zeros(len(nr), bool), window.water[nr, nc]
+        unambiguous[ask] = t["unambiguous"]
+        water[ask] |= t["water"]
+        water &= valid
         background = np.zeros(window.inside.shape, bool)
-        background[nr, nc] = valid & t["positive"] & ~(t["unambiguous"] & valid) & ~water
+        background[nr, nc] = valid & positive & ~(unambiguous & valid) & ~water
         return background
