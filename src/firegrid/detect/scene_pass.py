@@ -141,7 +141,8 @@ class PlanReader:
         self.plan = plan
         self.threads = threads
         self._stack = ExitStack()
-        self.regions = DecodedRegions(threads, strips)
+        two_grids = plan.dust_scene is not None and plan.fire_scene not in (None, plan.dust_scene)
+        self.regions = DecodedRegions(threads, strips, keep=2 if two_grids else 1)
         self.fire: SceneReader | None = None
         self.dust: DustReader | None = None
 

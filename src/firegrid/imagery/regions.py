@@ -32,7 +32,6 @@ from firegrid.imagery.scene import BandSource
 
 GDAL_CACHE_MB = 64  # windows are read once each: a small block cache keeps memory flat on full scenes
 STRIP_BYTES = 48 << 20  # a band is read in full-width strips up to this size (a row of windows at once)
-KEEP = 2  # decoded regions kept per file
 Span = tuple[int, int]
 
 
@@ -58,14 +57,17 @@ class _Region:
 class DecodedRegions:
     """Open band files once, decode regions of them, keep the latest region of each file.
 
-    ``threads`` is how many threads GDAL may decode one read with. ``read_s`` is the time
+    ``threads`` is how many threads GDAL may decode one read with; ``strips``: read
+    full-width strips (the reader goes through whole rows of windows); ``keep``: how many
+    regions of each file stay decoded. ``read_s`` is the time
     spent in GDAL reads (the bench's "read" column); ``reads`` and ``shared`` count file
     reads and regions served from an earlier read.
     """
 
-    def __init__(self, threads: int = 2, strips: bool = False) -> None:
+    def __init__(self, threads: int = 2, strips: bool = False, keep: int = 1) -> None:
         self.threads = max(1, threads)
         self.strips = strips
+        self.keep = max(1, keep)
         self._stack = ExitStack()
         self._open: dict[str, Any] = {}
         self._latest: dict[tuple[str, int, int], list[_Region]] = {}
@@ -127,8 +129,9 @@ class DecodedRegions:
         return data
 
     def _keep(self, key: tuple[str, int, int], region: _Region) -> None:
-        """The two latest regions of each file (a 20 m window's ground is two rows of 10 m windows)."""
-        self._latest[key] = [region, *self._latest.get(key, [])][:KEEP]
+        """The latest ``keep`` regions of each file (2 when a 20 m window's ground is two rows of
+        10 m windows, whose strips alternate)."""
+        self._latest[key] = [region, *self._latest.get(key, [])][: self.keep]
 
     def _strip(self, source: BandSource, rows: Span) -> Span | None:
         """The full width of a file band, if a strip of ``rows`` is small enough to keep."""
