@@ -26,7 +26,7 @@ from firegrid.detect.dust.indices import BAND_MAPS, GENERIC, bare_soil_prefilter
 from firegrid.detect.dust.thresholds import IndexHistograms
 from firegrid.detect.satellite.base import BandWindow
 from firegrid.detect.satellite.runtime import PixelModel
-from firegrid.detect.satellite.sparse import at_pixels, gather
+from firegrid.detect.satellite.sparse import at_pixels, gather, nonzero2
 from firegrid.errors import InputError
 from firegrid.imagery.windows import WindowSpec
 
@@ -125,7 +125,7 @@ class BareSoilDetector:
         obscured = window.obscured if window.obscured is not None else np.zeros(window.inside.shape, bool)
         hist = self._sample(window, bands, spec, classes, obscured)
         with np.errstate(invalid="ignore", over="ignore"):
-            rows, cols = np.nonzero(bare_soil_prefilter(bands, min_bsi))
+            rows, cols = nonzero2(bare_soil_prefilter(bands, min_bsi))
         gathered = gather(window.bands, rows, cols)  # one gather per band
         generic = {g: gathered[name] for g, name in BAND_MAPS[sensor].items()}
         out = {k: v[0] for k, v in self.model.run({g: v[None, :] for g, v in generic.items()}).items()}

@@ -151,8 +151,16 @@ def build_patches(
     count = int(kept.max()) + 1
     n = np.bincount(label, minlength=count).astype(np.float64)
     r0, c0 = int(pixels.rows.min()), int(pixels.cols.min())
-    mean_row = np.bincount(label, weights=pixels.rows - r0, minlength=count)[kept] / n[kept] + r0
-    mean_col = np.bincount(label, weights=pixels.cols - c0, minlength=count)[kept] / n[kept] + c0
+    mean_row = (
+        np.bincount(label, weights=np.subtract(pixels.rows, r0, dtype=np.float64), minlength=count)[kept]
+        / n[kept]
+        + r0
+    )
+    mean_col = (
+        np.bincount(label, weights=np.subtract(pixels.cols, c0, dtype=np.float64), minlength=count)[kept]
+        / n[kept]
+        + c0
+    )
     mean_bsi = np.bincount(label, weights=pixels.bsi, minlength=count)[kept] / n[kept]
     mean_ndvi = np.bincount(label, weights=pixels.ndvi, minlength=count)[kept] / n[kept]
     area = (comps.pixels + comps.holes) * CellAreas(scene).at(mean_row, mean_col)

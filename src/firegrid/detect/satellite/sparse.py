@@ -29,12 +29,19 @@ def chunks(indexes: NDArray[np.intp], size: int = CHUNK) -> list[NDArray[np.intp
     return [indexes[i : i + size] for i in range(0, len(indexes), size)]
 
 
+def nonzero2(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """``np.nonzero`` of a 2-D mask, from ``flatnonzero`` (three times faster on a window)."""
+    flat = np.flatnonzero(mask)
+    rows = flat // mask.shape[1]
+    return rows, flat - rows * mask.shape[1]
+
+
 def sparse_nonzero(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """``np.nonzero`` for a mostly-False 2-D mask: only rows that have a True are scanned."""
     rows_any = np.flatnonzero(mask.any(axis=1))
     if not len(rows_any):
         return np.empty(0, np.intp), np.empty(0, np.intp)
-    r, c = np.nonzero(mask[rows_any])
+    r, c = nonzero2(mask[rows_any])
     return rows_any[r], c
 
 
