@@ -39,9 +39,10 @@ def test_sentinel2_fire_and_bare_soil_in_one_pass_equal_two_scans(tmp_path: Path
         run_plan(open_plan(ScanRequest(folder, detectors=(d,), window_size=64), MODELS, -1000, params))
         for d in (FIRE, BARE_SOIL)
     )
-    assert both.windows == 9 and dust_only.windows == 25
-    assert dust_only.decoded == 6 * 5  # six bands, one full-width strip per row of windows
-    assert both.decoded == fire_only.decoded + 4 * 5
+    windows = plan.windows()  # HOTMAP and bare soil read at most 2 pixels around a window: strips
+    assert len(windows) == both.windows == 6 and all(w.width == 150 for w in windows)
+    assert dust_only.decoded == 6 * dust_only.windows  # six bands, each window one full-width read
+    assert both.decoded == fire_only.decoded + 4 * sum(len(plan.dust_windows(w)) for w in windows)
 
 
 def test_landsat_bare_soil_reads_nothing_fire_has_not_read(tmp_path: Path) -> None:

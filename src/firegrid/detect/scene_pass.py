@@ -71,9 +71,14 @@ class ScenePlan:
         assert scene is not None
         return scene
 
+    @property
+    def halo(self) -> int:
+        """The widest halo a detector of the plan reads (bare soil reads none)."""
+        return self.fire.halo if self.fire is not None else 0
+
     def windows(self) -> list[WindowSpec]:
-        """The windows of the scan, row-major on ``grid``."""
-        return plan_windows(self.grid.height, self.grid.width, self.window_size)
+        """The windows of the scan, row-major on ``grid`` (strips when no detector needs a wide halo)."""
+        return plan_windows(self.grid.height, self.grid.width, self.window_size, self.halo)
 
     def dust_windows(self, spec: WindowSpec) -> list[WindowSpec]:
         """Bare-soil windows covering a window's ground (itself when the grids are one)."""
@@ -87,7 +92,7 @@ class ScenePlan:
         cols = (spec.col * k, min(dust.width, (spec.col + spec.width) * k))
         return [
             WindowSpec(spec.index, rows[0] + s.row, cols[0] + s.col, s.height, s.width)
-            for s in plan_windows(rows[1] - rows[0], cols[1] - cols[0], self.window_size)
+            for s in plan_windows(rows[1] - rows[0], cols[1] - cols[0], self.window_size, 0)
         ]
 
 

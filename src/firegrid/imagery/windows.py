@@ -26,6 +26,7 @@ QA_OBSCURED = (1 << 1) | (1 << 2) | (1 << 4) | (1 << 5)  # dilated cloud, cirrus
 SCL_NODATA, SCL_SATURATED, SCL_WATER, SCL_CLOUDS = 0, 1, 6, (8, 9, 10)
 SCL_OBSCURED = (3, 11)  # cloud shadow, snow
 SWIR_BANDS = {"landsat": ("b5", "b6", "b7"), "sentinel2": ("b8a", "b11", "b12")}
+STRIP_HALO = 2  # detectors reading at most this far around a window get full-width strips
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,20 @@ class WindowSpec:
     width: int
 
 
-def plan_windows(height: int, width: int, size: int = 1024) -> list[WindowSpec]:
-    """Tiles of ``size`` x ``size`` (smaller at the right and bottom edges), row-major."""
+def plan_windows(height: int, width: int, size: int = 1024, halo: int | None = None) -> list[WindowSpec]:
+    """Windows of about ``size`` x ``size`` pixels, row-major.
+
+    Square tiles (smaller at the right and bottom edges) when a detector reads a halo of
+    more than ``STRIP_HALO`` pixels around each window; otherwise (``halo`` given and small:
+    HOTMAP, bare soil) full-width strips of ``size**2 // width`` rows, which memory and
+    GeoTIFF blocks are read along far faster than squares (rows of a square are short runs
+    spread over the image).
+    """
+    if halo is not None and halo <= STRIP_HALO:
+        step = max(1, min(height, size * size // max(width, 1)))
+        return [
+            WindowSpec(i, r, 0, min(step, height - r), width) for i, r in enumerate(range(0, height, step))
+        ]
     specs: list[WindowSpec] = []
     for r in range(0, height, size):
         for c in range(0, width, size):
@@ -85,8 +98,11 @@ class SceneReader:
         rr = (max(0, r0), min(scene.height, spec.row + spec.height + halo))
         cc = (max(0, c0), min(scene.width, spec.col + spec.width + halo))
         dst = (slice(rr[0] - r0, rr[1] - r0), slice(cc[0] - c0, cc[1] - c0))
-        inside = np.zeros(shape, dtype=bool)
-        inside[dst] = True
+        if (rr[1] - rr[0], cc[1] - cc[0]) == shape:  # all inside: a read-only view, nothing written
+            inside: NDArray[np.bool_] = np.broadcast_to(np.True_, shape)
+        else:
+            inside = np.zeros(shape, dtype=bool)
+            inside[dst] = True
         masks: list[NDArray[np.bool_]] = []
         saturated = np.zeros(shape, dtype=bool)
         regions: dict[str, NDArray[np.float32]] = {}

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from firegrid.detect.dust.indices import BAND_MAPS, GENERIC, bare_soil_prefilter
+from firegrid.detect.dust.indices import BAND_MAPS, GENERIC, prefilter_slope
 from firegrid.detect.dust.thresholds import IndexHistograms
+from firegrid.detect.satellite import window_masks
 from firegrid.detect.satellite.base import BandWindow
 from firegrid.detect.satellite.runtime import PixelModel
 from firegrid.detect.satellite.sparse import at_pixels, gather, nonzero2
@@ -125,7 +126,9 @@ class BareSoilDetector:
         obscured = window.obscured if window.obscured is not None else np.zeros(window.inside.shape, bool)
         hist = self._sample(window, bands, spec, classes, obscured)
         with np.errstate(invalid="ignore", over="ignore"):
-            rows, cols = nonzero2(bare_soil_prefilter(bands, min_bsi))
+            k = prefilter_slope(min_bsi)  # the prefilter of ``bare_soil_prefilter``, in OpenCV
+            prefilter = window_masks.bare_soil(bands["blue"], bands["red"], bands["nir"], bands["swir1"], k)
+            rows, cols = nonzero2(prefilter)
         gathered = gather(window.bands, rows, cols)  # one gather per band
         generic = {g: gathered[name] for g, name in BAND_MAPS[sensor].items()}
         out = {k: v[0] for k, v in self.model.run({g: v[None, :] for g, v in generic.items()}).items()}

@@ -145,10 +145,12 @@ def bare_soil_prefilter(b: Mapping[str, Any], min_bsi: float = 0.0) -> Any:
     S1 + R > k (N + B) with k = (1 + t) / (1 - t); t is lowered by a margin, and t = 0
     gives exactly the graph's own ``BSI > 0``.
     """
+    k = prefilter_slope(min_bsi)
+    bright, dark = b["swir1"] + b["red"], b["nir"] + b["blue"]
+    return bright > np.float32(k) * dark if k != 1.0 else bright > dark
+
+
+def prefilter_slope(min_bsi: float) -> float:
+    """k of ``bare_soil_prefilter`` (1 for BSI > 0)."""
     t = max(min_bsi - PREFILTER_MARGIN, 0.0)
-    k = np.float32((1.0 + t) / (1.0 - t))
-    return (
-        (b["swir1"] + b["red"]) > k * (b["nir"] + b["blue"])
-        if t
-        else (b["swir1"] + b["red"]) > (b["nir"] + b["blue"])
-    )
+    return (1.0 + t) / (1.0 - t)

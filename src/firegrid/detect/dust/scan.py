@@ -111,7 +111,7 @@ def first_pass(
     progress: ProgressFn | None = None,
 ) -> ScenePass:
     """Read the scene window by window; candidates and histograms; choose thresholds."""
-    specs = plan_windows(scene.height, scene.width, window_size)
+    specs = plan_windows(scene.height, scene.width, window_size, detector.halo)
     passes = run_windows(
         specs,
         lambda: DustReader(scene, landcover),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from firegrid.detect.satellite import window_masks
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
 from firegrid.detect.satellite.context import (
     Patches,
@@ -15,7 +16,6 @@ from firegrid.detect.satellite.context import (
     dilate3_stack,
     erode3_stack,
 )
-from firegrid.detect.satellite.equations import goli_prefilter
 from firegrid.detect.satellite.sparse import chunks, in_patches, sparse_nonzero
 
 RADIUS = 30  # the window grows up to 61 x 61
@@ -71,7 +71,7 @@ class GoliDetector(GraphDetector):
         """
         core = window.core
         with np.errstate(invalid="ignore"):
-            hot = goli_prefilter({k: window.view(k, *core) for k in ("b4", "b6", "b7")})
+            hot = window_masks.goli(*(window.view(k, *core) for k in ("b4", "b6", "b7")))
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + window.halo, cols + window.halo
         confidence = np.zeros(len(rows), np.uint8)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from firegrid.detect.satellite import window_masks
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
-from firegrid.detect.satellite.equations import HOTMAP_S2_B12_MIN, hotmap_s2_ratio_prefilter
+from firegrid.detect.satellite.equations import HOTMAP_S2_B12_MIN
 from firegrid.detect.satellite.sparse import at_pixels, core_mask_rows, gather, neighbours, sparse_nonzero
 
 
@@ -27,7 +28,7 @@ class HotmapS2Detector(GraphDetector):
         height, width = window.inside.shape
         ring = window.clip(slice(h, height - h), slice(h, width - h))
         with np.errstate(invalid="ignore"):
-            hot = hotmap_s2_ratio_prefilter({k: window.view(k, *ring) for k in ("b11", "b12")})
+            hot = window_masks.hotmap_ratio(*(window.view(k, *ring) for k in ("b11", "b12")))
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + ring[0].start, cols + ring[1].start
         values = gather(window.bands, rows, cols)

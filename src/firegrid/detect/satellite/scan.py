@@ -101,7 +101,7 @@ def scan_scene(
 ) -> ScanResult:
     """Run ``detector`` over every window of ``scene`` (on ``threads`` threads)."""
     start = time.perf_counter()
-    specs = plan_windows(scene.height, scene.width, window_size)
+    specs = plan_windows(scene.height, scene.width, window_size, detector.halo)
     parts = run_windows(
         specs,
         lambda: SceneReader(scene),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from firegrid.detect.satellite import window_masks
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
 from firegrid.detect.satellite.box_stats import contextual_test_many
 from firegrid.detect.satellite.equations import schroeder_prefilter
@@ -30,7 +31,7 @@ class SchroederDetector(GraphDetector):
         core = window.core
         b = window.bands
         with np.errstate(invalid="ignore"):
-            hot = schroeder_prefilter({k: window.view(k, *core) for k in ("b5", "b6", "b7")})
+            hot = window_masks.schroeder(*(window.view(k, *core) for k in ("b5", "b6", "b7")))
         rows, cols = sparse_nonzero(hot)
         rows, cols = rows + window.halo, cols + window.halo
         values = gather(b, rows, cols)

@@ -29,14 +29,14 @@ def chunks(indexes: NDArray[np.intp], size: int = CHUNK) -> list[NDArray[np.intp
     return [indexes[i : i + size] for i in range(0, len(indexes), size)]
 
 
-def nonzero2(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def nonzero2(mask: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """``np.nonzero`` of a 2-D mask, from ``flatnonzero`` (three times faster on a window)."""
     flat = np.flatnonzero(mask)
     rows = flat // mask.shape[1]
     return rows, flat - rows * mask.shape[1]
 
 
-def sparse_nonzero(mask: NDArray[np.bool_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def sparse_nonzero(mask: NDArray[Any]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """``np.nonzero`` for a mostly-False 2-D mask: only rows that have a True are scanned."""
     rows_any = np.flatnonzero(mask.any(axis=1))
     if not len(rows_any):
