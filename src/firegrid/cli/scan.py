@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -111,8 +112,9 @@ def scan(
             transient=as_json,
         ) as progress:
             bar = progress.add_task("scan", total=None)
+            ctx = replace(rt.scan, roots=None)  # the operator's own path: not confined to the data roots
             summary = run_scene_job(
-                rt.scan, job_id, lambda done, total: progress.update(bar, completed=done, total=total)
+                ctx, job_id, lambda done, total: progress.update(bar, completed=done, total=total)
             )
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, default=str))

@@ -10,7 +10,7 @@ naming the file and the reason, raised before GDAL sees the file.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -80,15 +80,20 @@ def open_raster(
     drivers: Collection[str] = RASTER_DRIVERS,
     roots: Sequence[Path] | None = None,
     max_pixels: int = MAX_RASTER_PIXELS,
+    options: Mapping[str, str] | None = None,
 ) -> Iterator[Any]:
-    """A rasterio dataset opened with only the sniffed driver allowed, inside ``SAFE_CONFIG``."""
+    """A rasterio dataset opened with only the sniffed driver allowed, inside ``SAFE_CONFIG``
+    (``options``: the driver's open options, e.g. GeoTIFF ``NUM_THREADS``)."""
     import rasterio
     from rasterio.errors import RasterioError
 
     source = checked_path(path, roots)
     driver = check_format(source, drivers, str(path))
     try:
-        with rasterio.Env(**SAFE_CONFIG), rasterio.open(source, driver=driver, sharing=False) as dataset:
+        with (
+            rasterio.Env(**SAFE_CONFIG),
+            rasterio.open(source, driver=driver, sharing=False, **(options or {})) as dataset,
+        ):
             if dataset.width * dataset.height > max_pixels:
                 raise InputError(
                     f"{path}: {dataset.width}x{dataset.height} px exceeds the {max_pixels} pixel limit"

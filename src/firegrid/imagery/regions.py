@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 from rasterio.enums import Resampling
 from rasterio.windows import Window
 
-from firegrid.errors import InputError
+from firegrid.files.gate import open_raster
 from firegrid.imagery.scene import BandSource
 
 GDAL_CACHE_MB = 64  # windows are read once each: a small block cache keeps memory flat on full scenes
@@ -86,14 +86,12 @@ class DecodedRegions:
         self._stack.close()
 
     def _dataset(self, path: str) -> Any:
+        """The band file, opened through the file gate (compressed GeoTIFFs: decoded on GDAL threads)."""
         if path not in self._open:
-            try:
-                ds = self._stack.enter_context(rasterio.open(path))
-                if ds.driver == "GTiff" and ds.compression is not None and self.threads > 1:
-                    ds.close()  # compressed GeoTIFF blocks: decode them on GDAL's threads
-                    ds = self._stack.enter_context(rasterio.open(path, NUM_THREADS=str(self.threads)))
-            except rasterio.errors.RasterioIOError as exc:
-                raise InputError(f"{path}: cannot read raster ({exc})") from exc
+            ds = self._stack.enter_context(open_raster(path))
+            if ds.driver == "GTiff" and ds.compression is not None and self.threads > 1:
+                options = {"NUM_THREADS": str(self.threads)}
+                ds = self._stack.enter_context(open_raster(path, options=options))
             self._open[path] = ds
         return self._open[path]
 
