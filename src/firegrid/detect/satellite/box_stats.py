@@ -12,6 +12,8 @@ the patch computation makes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -40,56 +42,54 @@ def contextual_test_many(
     result = np.zeros(len(rows), bool)
     if not len(rows):
         return result
+    window = _Window(b7, b5, background, radius)
     block = (rows // BLOCK) * (int(cols.max()) // BLOCK + 1) + cols // BLOCK
     order = np.argsort(block, kind="stable")
     starts = np.flatnonzero(np.r_[True, block[order][1:] != block[order][:-1]])
     for group in np.split(order, starts[1:]):
-        result[group] = _group_test(b7, b5, background, rows[group], cols[group], radius)
+        result[group] = window.group(rows[group], cols[group])
     return result
 
 
-def _group_test(
-    b7: NDArray[np.float32],
-    b5: NDArray[np.float32],
-    background: Mask,
-    rows: NDArray[np.intp],
-    cols: NDArray[np.intp],
-    radius: int,
-) -> Mask:
-    size = 2 * radius + 1
-    r0, c0 = int(rows.min()) - radius, int(cols.min()) - radius
-    r1, c1 = int(rows.max()) + radius + 1, int(cols.max()) + radius + 1
-    if len(rows) < MIN_GROUP or len(rows) * size * size < 2 * (r1 - r0) * (c1 - c0):
-        # few candidates, or windows that barely overlap: patches cost less
-        return _on_patches(b7, b5, background, rows, cols, radius)
-    p7, bg = b7[r0:r1, c0:c1], background[r0:r1, c0:c1]
-    r75 = ratio(p7, b5[r0:r1, c0:c1])
-    rr, cc = rows - r0, cols - c0
-    count = _box(_integral(bg.astype(np.float64)), rr, cc, radius)
-    pass75, unsure75 = _exceeds(r75.astype(np.float64), bg, rr, cc, radius, count, 0.8)
-    pass7, unsure7 = _exceeds(p7.astype(np.float64), bg, rr, cc, radius, count, 0.08)
-    failed = (~pass75 & ~unsure75) | (~pass7 & ~unsure7)
-    result = pass75 & pass7 & ~unsure75 & ~unsure7
-    unsure = np.flatnonzero(~failed & (unsure75 | unsure7))
-    if len(unsure):
-        result[unsure] = _on_patches(b7, b5, background, rows[unsure], cols[unsure], radius)
-    return result
+@dataclass(frozen=True)
+class _Window:
+    """The padded window arrays the candidates' statistics come from."""
 
+    b7: NDArray[np.float32]
+    b5: NDArray[np.float32]
+    background: Mask
+    radius: int
 
-def _on_patches(
-    b7: NDArray[np.float32],
-    b5: NDArray[np.float32],
-    background: Mask,
-    rows: NDArray[np.intp],
-    cols: NDArray[np.intp],
-    radius: int,
-    chunk: int = 32,  # (chunk, 61, 61) float64 temporaries stay in the L2 cache
-) -> Mask:
-    out = np.zeros(len(rows), bool)
-    for start in range(0, len(rows), chunk):
-        p = Patches(radius, rows[start : start + chunk], cols[start : start + chunk])
-        out[start : start + chunk] = contextual_test(p.take(b7), p.take(b5), p.take(background))
-    return out
+    def group(self, rows: NDArray[np.intp], cols: NDArray[np.intp]) -> Mask:
+        """Eq 4-5 for one group of candidates: integral images, or patches where those cost less."""
+        radius, size = self.radius, 2 * self.radius + 1
+        r0, c0 = int(rows.min()) - radius, int(cols.min()) - radius
+        r1, c1 = int(rows.max()) + radius + 1, int(cols.max()) + radius + 1
+        if len(rows) < MIN_GROUP or len(rows) * size * size < 2 * (r1 - r0) * (c1 - c0):
+            return self.on_patches(rows, cols)  # few candidates, or windows that barely overlap
+        p7, bg = self.b7[r0:r1, c0:c1], self.background[r0:r1, c0:c1]
+        r75 = ratio(p7, self.b5[r0:r1, c0:c1])
+        rr, cc = rows - r0, cols - c0
+        count = _box(_integral(bg.astype(np.float64)), rr, cc, radius)
+        pass75, unsure75 = _exceeds(r75.astype(np.float64), bg, rr, cc, radius, count, 0.8)
+        pass7, unsure7 = _exceeds(p7.astype(np.float64), bg, rr, cc, radius, count, 0.08)
+        failed = (~pass75 & ~unsure75) | (~pass7 & ~unsure7)
+        result = pass75 & pass7 & ~unsure75 & ~unsure7
+        unsure = np.flatnonzero(~failed & (unsure75 | unsure7))
+        if len(unsure):
+            result[unsure] = self.on_patches(rows[unsure], cols[unsure])
+        return result
+
+    def on_patches(self, rows: NDArray[np.intp], cols: NDArray[np.intp], chunk: int = 32) -> Mask:
+        """``contextual_test`` on patches, ``chunk`` candidates at a time (their float64 temporaries
+        stay in the L2 cache)."""
+        out = np.zeros(len(rows), bool)
+        for start in range(0, len(rows), chunk):
+            p = Patches(self.radius, rows[start : start + chunk], cols[start : start + chunk])
+            out[start : start + chunk] = contextual_test(
+                p.take(self.b7), p.take(self.b5), p.take(self.background)
+            )
+        return out
 
 
 def _integral(values: NDArray[np.float64]) -> NDArray[np.float64]:
