@@ -3,6 +3,7 @@ their published formats."""
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from firegrid import geo
-from firegrid.errors import InputError
+from firegrid.errors import ConfigError, InputError
 from firegrid.imagery.geostationary.reader import guess_reader, read_slot
 from tests.imagery import geo_files
 
@@ -93,4 +94,13 @@ def test_files_that_are_not_geostationary_l1_are_refused_by_name(tmp_path: Path)
 def test_a_slot_without_its_11_um_band_names_the_missing_band(tmp_path: Path) -> None:
     paths = geo_files.ahi_slot(tmp_path, WHEN, [2], [], bands=("B07",))
     with pytest.raises(InputError, match=r"B14 \(tir\) is missing"):
+        read_slot(paths, XINZHOU_BBOX)
+
+
+def test_without_satpy_a_slot_names_the_missing_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = geo_files.ahi_slot(tmp_path, WHEN, [2], [(*FIRE, 30.0)])
+    monkeypatch.setitem(sys.modules, "satpy.scene", None)  # as on a deployment installed without satpy
+    with pytest.raises(ConfigError, match="satpy is not installed"):
         read_slot(paths, XINZHOU_BBOX)

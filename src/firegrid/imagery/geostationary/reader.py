@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from firegrid.errors import InputError
+from firegrid.errors import ConfigError, InputError
 from firegrid.files.sniff import check_geo_file
 from firegrid.imagery.geostationary import geometry
 from firegrid.imagery.geostationary.slot import GeoSlot
@@ -105,8 +105,13 @@ def _band_files(paths: Sequence[Path], bands: BandMap) -> list[Path]:
 def _load(
     paths: Sequence[Path], name: str, bands: BandMap, bbox: tuple[float, float, float, float] | None
 ) -> dict[str, Any]:
-    import dask
-    from satpy.scene import Scene
+    try:
+        import dask
+        from satpy.scene import Scene
+    except ImportError as exc:  # a deployment may leave satpy (GPL-3.0) out: README "Data and licences"
+        raise ConfigError(
+            f"satpy is not installed: geostationary slots cannot be read ({exc}); pip install 'satpy>=0.55'"
+        ) from exc
 
     label = f"{paths[0].name} (+{len(paths) - 1})" if len(paths) > 1 else paths[0].name
     try:
