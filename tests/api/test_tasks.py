@@ -60,7 +60,7 @@ def test_steps_photo_and_rejection_are_audited(client: TestClient, admin: dict[s
         ).status_code
         == 409
     )
-    assert client.post(f"{url}/on-site", json={}, headers=inspector).json()["status"] == "on_site"
+    assert client.post(f"{url}/on-site", headers=inspector).json()["status"] == "on_site"  # no body: no fix
     no_reason = client.post(f"{url}/verdict", json={"verdict": "rejected"}, headers=inspector)
     assert no_reason.status_code == 400 and "reason_code" in no_reason.json()["detail"]
     assert (

@@ -153,13 +153,17 @@ def get_task(task_id: int, principal: PrincipalDep, session: SessionDep, state: 
     return _detail(session, state.runtime, visible_task(session, principal, task_id))
 
 
-def _where(body: Position) -> task_actions.Where:
-    return task_actions.Where(body.lon, body.lat)
+def _where(body: Position | None) -> task_actions.Where:
+    return task_actions.Where(body.lon, body.lat) if body else task_actions.Where(None, None)
 
 
 @router.post("/{task_id}/acknowledge", **ACT)
 def acknowledge(
-    task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
+    task_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    state: StateDep,
+    body: Position | None = None,
 ) -> TaskDetail:
     """签收: the inspector has the task and is on the way."""
     task = task_actions.acknowledge(session, principal, task_id, _where(body))
@@ -169,7 +173,11 @@ def acknowledge(
 
 @router.post("/{task_id}/on-site", **ACT)
 def on_site(
-    task_id: int, body: Position, principal: PrincipalDep, session: SessionDep, state: StateDep
+    task_id: int,
+    principal: PrincipalDep,
+    session: SessionDep,
+    state: StateDep,
+    body: Position | None = None,
 ) -> TaskDetail:
     """到场: the inspector is at the point."""
     task = task_actions.arrive(session, principal, task_id, _where(body))
