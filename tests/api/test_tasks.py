@@ -204,3 +204,28 @@ def test_filters(client: TestClient, admin: dict[str, str]) -> None:
     assert client.get("/incidents", params={"bbox": "1,2,3"}, headers=admin).status_code == 400
     detail = client.get(f"/incidents/{tasks[0]['incident_id']}", headers=admin).json()
     assert detail["task_id"] == tasks[0]["id"] and detail["detections"][0]["detector"] == "firms"
+
+
+def test_a_confirmation_fix_far_from_the_fire_does_not_move_the_incident(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    tasks = client.get("/tasks", headers=admin).json()
+    for task, away_m in ((tasks[3], None), (tasks[4], 200.0)):
+        inspector = login(client, f"insp-{task['cell_code']}")
+        url = f"/tasks/{task['id']}"
+        before = client.get(f"/incidents/{task['incident_id']}", headers=admin).json()
+        client.post(f"{url}/acknowledge", headers=inspector)
+        client.post(f"{url}/on-site", headers=inspector)
+        photo(client, task["id"], inspector, before["lon"], before["lat"])
+        if away_m is None:  # a phone without a fix, or Swagger's example body
+            fix = {"lon": 0.0, "lat": 0.0}
+        else:
+            fix = {
+                "lon": before["lon"] + float(geo.degrees_for_metres(away_m, before["lat"])),
+                "lat": before["lat"],
+            }
+        done = client.post(f"{url}/verdict", json={"verdict": "confirmed", **fix}, headers=inspector)
+        assert done.status_code == 200, done.text
+        after = client.get(f"/incidents/{task['incident_id']}", headers=admin).json()
+        expected = (before["lon"], before["lat"]) if away_m is None else (fix["lon"], fix["lat"])
+        assert (after["lon"], after["lat"]) == expected

@@ -4,6 +4,7 @@ confidence, and merges / splits that can be undone."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ from firegrid.store.tables import (
     utcnow,
 )
 from firegrid.types import Hazard, SourceKind
+
+logger = logging.getLogger(__name__)
 
 HAZARD_GROUPS = {hazard.value: code for code, hazard in enumerate(Hazard)}
 KIND_CODES = {kind.value: code for code, kind in enumerate(SourceKind)}
@@ -154,6 +157,7 @@ def _no_points() -> ClusterPoints:
 
 
 INSPECTOR_ACCURACY_M = 30.0
+INSPECTOR_FIX_MAX_M = 5_000.0  # a fire is seen from a few km away at most
 
 
 def add_inspector_fix(
@@ -163,8 +167,21 @@ def add_inspector_fix(
     lat: float,
     username: str,
     accuracy_m: float | None = None,
-) -> DetectionRow:
-    """The inspector's position at the verdict, as a detection (it ranks first for the location)."""
+) -> DetectionRow | None:
+    """The inspector's position at the verdict, as a detection (it ranks first for the location).
+
+    A fix more than :data:`INSPECTOR_FIX_MAX_M` from the incident is not where the fire is (a phone
+    without a fix sends 0, 0; a test request sends anything): the incident keeps its location, the
+    position stays in the task's audit, and ``None`` is returned."""
+    away = float(geo.distance_m(lon, lat, incident.lon, incident.lat))
+    if away > INSPECTOR_FIX_MAX_M:
+        logger.warning(
+            "incident %s: %s confirmed %.0f m away; the fix does not move the incident",
+            incident.id,
+            username,
+            away,
+        )
+        return None
     now = utcnow()
     radius = accuracy_m or INSPECTOR_ACCURACY_M
     key = hashlib.sha256(f"inspector|{incident.id}|{username}|{now.isoformat()}".encode()).hexdigest()[:40]

@@ -163,7 +163,7 @@ def give_verdict(
     task.reason_text = verdict.reason_text
     incident = session.get_one(IncidentRow, task.incident_id)
     if verdict.confirmed:
-        if where.lon is not None and where.lat is not None:  # the best location there is
+        if where.lon is not None and where.lat is not None:  # the best location there is, when near
             add_inspector_fix(session, incident, where.lon, where.lat, principal.name)
         revise(session, incident, "Update", "confirmed on site")
     else:
