@@ -209,8 +209,8 @@ def test_filters(client: TestClient, admin: dict[str, str]) -> None:
 def test_a_confirmation_fix_far_from_the_fire_does_not_move_the_incident(
     client: TestClient, admin: dict[str, str]
 ) -> None:
-    tasks = client.get("/tasks", headers=admin).json()
-    for task, away_m in ((tasks[3], None), (tasks[4], 200.0)):
+    fresh = [t for t in client.get("/tasks", headers=admin).json() if t["status"] == "new"]
+    for task, away_m in ((fresh[0], None), (fresh[1], 200.0)):
         inspector = login(client, f"insp-{task['cell_code']}")
         url = f"/tasks/{task['id']}"
         before = client.get(f"/incidents/{task['incident_id']}", headers=admin).json()
