@@ -41,6 +41,9 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "gate 1.0, conf 0.35": {"motion_ratio": 1.0, "conf_thresh": 0.35},
     "gate 1.5, conf 0.25": {"motion_ratio": 1.5, "conf_thresh": 0.25},
     "gate 1.0, conf 0.2": {"motion_ratio": 1.0, "conf_thresh": 0.2},
+    "2 of 5, conf 0.25": {"min_hits": 2},
+    "2 of 5, conf 0.3": {"min_hits": 2, "conf_thresh": 0.3},
+    "3 of 5 (1.1.0)": {"min_hits": 3},
     "shipped defaults": {},
 }
 

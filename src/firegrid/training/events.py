@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ class Sequence:
     frames: Callable[[], Frames]
     length: int
     first_smoke: int | None
+    paths: list[Path] = field(default_factory=list)  # the frame files, when the frames are files
 
 
 def alarm_frames(model: Detector, frames: Frames, config: TemporalConfig) -> list[int]:
@@ -89,7 +90,7 @@ def hpwren_sequences(root: Path, split: str = "val") -> list[Sequence]:
             def load(paths: list[Path] = paths) -> Frames:
                 return (read_image(p, str(p)) for p in paths)
 
-            out.append(Sequence(f"{split}-{n}.{k}", load, len(stream), first))
+            out.append(Sequence(f"{split}-{n}.{k}", load, len(stream), first, paths))
     return out
 
 
