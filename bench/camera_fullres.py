@@ -38,12 +38,14 @@ FLOOR = 0.1  # decoded peaks kept in the cache (every variant's thresholds are a
 # name: (manifest changes, temporal changes)
 VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "shipped defaults": ({}, {}),
-    "tile smoke 0.45": ({"slice_thresholds": {"smoke": 0.45, "fire": 0.4}}, {}),
-    "tile smoke 0.39 (= whole)": ({"slice_thresholds": {"smoke": 0.39, "fire": 0.4}}, {}),
-    "conf 0.2": ({}, {"conf_thresh": 0.2}),
+    "3 of 5 (1.1.0's engine)": ({}, {"min_hits": 3}),
+    "3 of 5, tile smoke 0.45": ({"slice_thresholds": {"smoke": 0.45, "fire": 0.4}}, {"min_hits": 3}),
+    "3 of 5, tile smoke 0.39": ({"slice_thresholds": {"smoke": 0.39, "fire": 0.4}}, {"min_hits": 3}),
+    "3 of 5, conf 0.2": ({}, {"min_hits": 3, "conf_thresh": 0.2}),
     "2 of 5, conf 0.25": ({}, {"min_hits": 2}),
+    "2 of 5, no gate": ({}, {"min_hits": 2, "static_diff": 0.0, "motion_ratio": 0.0}),
+    "3 of 5, no gate": ({}, {"min_hits": 3, "static_diff": 0.0, "motion_ratio": 0.0}),
     "2 of 3, conf 0.25": ({}, {"frames": 3, "min_hits": 2}),
-    "no gate": ({}, {"static_diff": 0.0, "motion_ratio": 0.0}),
     "2 of 5, conf 0.3": ({}, {"min_hits": 2, "conf_thresh": 0.3}),
 }
 KEYS = (

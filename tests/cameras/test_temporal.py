@@ -34,6 +34,16 @@ def test_a_single_flash_is_not_an_event() -> None:
     assert not any(out)
 
 
+def test_two_strong_frames_of_five_confirm_at_the_defaults() -> None:
+    def run(scores: list[float], config: TemporalConfig) -> list[int]:
+        state = temporal.WindowState()
+        return [len(temporal.update(state, box(200 + i, s), config)) for i, s in enumerate(scores)]
+
+    assert run([0.7, 0.7], TemporalConfig()) == [0, 1]  # 2 hits, (0.7 + 0.7) / 5 > 0.25
+    assert run([0.55, 0.55], TemporalConfig()) == [0, 0]  # 2 hits but 1.1 / 5 < 0.25
+    assert run([0.7, 0.7, 0.7], TemporalConfig(min_hits=3)) == [0, 0, 1]  # 1.1.0's 3 of 5
+
+
 def test_weak_boxes_need_more_than_hits() -> None:
     state = temporal.WindowState()
     out = [temporal.update(state, box(200, 0.2), TemporalConfig(frames=5)) for _ in range(5)]

@@ -28,6 +28,19 @@ def test_worse_beyond_the_noise_blocks_a_release() -> None:
     assert new_set == [] and verdict(new_set)
 
 
+def test_full_resolution_sequences_and_everyday_photos_are_release_sets() -> None:
+    old = {"fullres_sequences": {"detected": 8, "sequences_with_pre_ignition_alarm": 0}}
+    old["everyday"] = {"page_share": 3 / 18, "page_share_1080": 6 / 18}
+    same = {k: dict(v) for k, v in old.items()}
+    assert verdict(compare(old, same))
+    early = {**same, "fullres_sequences": {"detected": 9, "sequences_with_pre_ignition_alarm": 1}}
+    assert [r["metric"] for r in compare(old, early) if r["worse"]] == ["sequences_with_pre_ignition_alarm"]
+    pages = {**same, "everyday": {"page_share": 4 / 18, "page_share_1080": 6 / 18}}
+    assert [(r["set"], r["metric"]) for r in compare(old, pages) if r["worse"]] == [
+        ("everyday", "page_share")
+    ]
+
+
 def image(box: list[float], scores: list[float], truth: bool) -> Scored:
     n = len(scores)
     predicted = Boxes(np.array([box] * n, np.float32), np.array(scores, np.float32), np.zeros(n, np.int64))

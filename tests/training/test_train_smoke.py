@@ -38,6 +38,8 @@ def test_one_step_trains_exports_and_loads(tmp_path: Path) -> None:
     report = evaluate_model(tmp_path / "models", cfg.name, shared, events=True)
     assert report["hpwren_val"]["positive_images"] == 3
     assert report["events"]["sequences"] == 1  # 001001001: no gap long enough to cut
+    assert report["fullres_sequences"]["sequences"] >= 1  # the same frames enlarged to 3072 × 2048
+    assert "page_share" in report["everyday"]
     assert report["speed"]["ms_per_frame"] > 0
 
 

@@ -128,7 +128,7 @@ class TemporalConfig(BaseModel):
     """Multi-frame confirmation (Pyronear-like defaults)."""
 
     frames: int = Field(5, ge=1, le=50)  # sliding window per camera + preset
-    min_hits: int | None = Field(None, ge=1)  # default (frames + 1) // 2
+    min_hits: int | None = Field(2, ge=1)  # None: (frames + 1) // 2
     conf_thresh: float = Field(0.25, ge=0, le=1)  # summed confidence / frames must exceed this
     iou_match: float = Field(0.1, ge=0, le=1)
     hysteresis: float = Field(0.8, gt=0, le=1)  # while an event is ongoing the threshold is multiplied

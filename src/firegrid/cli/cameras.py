@@ -114,7 +114,9 @@ def detect_sequence(
     window: Annotated[
         int | None, typer.Option(help="temporal window (frames) [default: the cameras']")
     ] = None,
-    min_hits: Annotated[int | None, typer.Option(help="frames that must show the box (default half)")] = None,
+    min_hits: Annotated[
+        int | None, typer.Option(help="frames that must show the box [default: the cameras', 2]")
+    ] = None,
     conf_thresh: Annotated[
         float | None, typer.Option(help="summed confidence / window must exceed this [default: the cameras']")
     ] = None,

@@ -153,6 +153,19 @@ def _report(
             f"{e['median_delay_frames']} frames, {e['sequences_with_pre_ignition_alarm']} with a "
             f"pre-ignition alarm, {e['false_alarms_per_1000_frames']:.1f} false alarms per 1,000 frames"
         )
+    if "fullres_sequences" in report:
+        e = report["fullres_sequences"]
+        typer.echo(
+            f"full-resolution sequences: {e['detected']}/{e['with_smoke']} alarmed, "
+            f"{e['detected_within_5']} within 5 frames, {e['sequences_with_pre_ignition_alarm']} with a "
+            f"pre-ignition alarm ({e['pre_ignition_frames']} pre-ignition frames)"
+        )
+    if report.get("everyday", {}).get("photos"):
+        d = report["everyday"]
+        typer.echo(
+            f"everyday photos: {len(d['paging'])}/{d['photos']} page "
+            f"({len(d['paging_1080'])}/{d['photos']} at 1920 px)"
+        )
     if report.get("fullres"):
         f = report["fullres"]
         typer.echo(

@@ -26,6 +26,11 @@ EVENT_METRICS: dict[str, tuple[bool, float]] = {
     "sequences_with_pre_ignition_alarm": (False, 0.0),
     "false_alarms_per_1000_frames": (False, 5.0),
 }
+EVENT_SETS = ("events", "fullres_sequences")  # lookout streams; the same enlarged to 3072 × 2048
+EVERYDAY_METRICS: dict[str, tuple[bool, float]] = {
+    "page_share": (False, 0.0),
+    "page_share_1080": (False, 0.0),
+}
 
 
 def _row(where: str, metric: str, old: Any, new: Any, rule: tuple[bool, float]) -> dict[str, Any]:
@@ -48,10 +53,9 @@ def compare(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
             rows.append({"set": name, "metric": "present", "old": True, "new": False, "worse": True})
             continue
         rows += [_row(name, k, old[name].get(k), new[name].get(k), r) for k, r in METRICS.items()]
-    if "events" in old and "events" in new:
-        rows += [
-            _row("events", k, old["events"].get(k), new["events"].get(k), r) for k, r in EVENT_METRICS.items()
-        ]
+    for where, metrics in [*((e, EVENT_METRICS) for e in EVENT_SETS), ("everyday", EVERYDAY_METRICS)]:
+        if where in old and where in new:
+            rows += [_row(where, k, old[where].get(k), new[where].get(k), r) for k, r in metrics.items()]
     return rows
 
 

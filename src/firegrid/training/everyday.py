@@ -13,11 +13,13 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from firegrid.cameras.engine import Detector
 from firegrid.imagery.decode import read_image
 
 # (package, file inside it, what it shows)
@@ -88,3 +90,19 @@ def enlarged(image: NDArray[np.uint8], width: int = 1920) -> NDArray[np.uint8]:
     h, w = image.shape[:2]
     size = (width, max(1, round(h * width / w)))
     return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_CUBIC), np.uint8)
+
+
+def everyday_report(model: Detector) -> dict[str, Any]:
+    """Photos with any box at the model's shipped inference, at their own size and 1920 px across."""
+    photos, missing = everyday_photos()
+    paging = [p.name for p in photos if len(model.detect(p.image()))]
+    paging_1080 = [p.name for p in photos if len(model.detect(enlarged(p.image())))]
+    n = len(photos)
+    return {
+        "photos": n,
+        "missing": missing,
+        "paging": paging,
+        "paging_1080": paging_1080,
+        "page_share": len(paging) / n if n else float("nan"),
+        "page_share_1080": len(paging_1080) / n if n else float("nan"),
+    }

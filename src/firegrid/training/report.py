@@ -10,6 +10,9 @@ exactly as shipped (the manifest's tiling and thresholds), on validation data on
   temporal confirmation) at the cameras' default settings;
 * full-resolution stand-ins (:mod:`synthetic`): small real plumes pasted into 3072 × 2048 frames, found
   with the shipped tiling and with whole frames only;
+* full-resolution sequences (:mod:`upscaled`): the lookout validation camera streams enlarged to
+  3072 × 2048 (noise, JPEG) with same-view pre-ignition frames, through the engine;
+* everyday photos (:mod:`everyday`, where their packages are installed): the share with a box;
 * speed on the lookout frames.
 """
 
@@ -24,9 +27,11 @@ from firegrid.training.calibrate import scored_val
 from firegrid.training.config import DataConfig
 from firegrid.training.evaluate import score_samples, speed, summary
 from firegrid.training.events import event_metrics, hpwren_sequences
+from firegrid.training.everyday import everyday_report
 from firegrid.training.fullres import small_plumes
 from firegrid.training.images import ImageCache
 from firegrid.training.sets import load_samples
+from firegrid.training.upscaled import FrameStore, ignition_sequences
 
 
 def evaluate_model(
@@ -62,4 +67,7 @@ def evaluate_model(
         report["events"] = event_metrics(model, hpwren_sequences(hpwren), config)
         report["events"]["temporal"] = config.model_dump()
         report["fullres"] = small_plumes(model, samples.select("val", "hpwren"), cache, temporal=config)
+        streams = ignition_sequences(hpwren, FrameStore(), "val", Path(data.review))
+        report["fullres_sequences"] = event_metrics(model, streams, config)
+    report["everyday"] = everyday_report(model)
     return report
