@@ -119,3 +119,43 @@ def test_geostationary_files_must_be_what_their_names_say(tmp_path: Path) -> Non
     for path in (abi, hsd):
         with pytest.raises(UnsafeFileError):
             read_slot([path])
+
+
+def _h5_reaching_out(path: Path, secret: Path, how: str) -> None:
+    import h5py
+
+    with h5py.File(path, "w") as f:
+        f.create_dataset("Rad", data=np.zeros((4, 4), "u2"))  # a plain dataset first: it alone is fine
+        if how == "external link":
+            f["leak"] = h5py.ExternalLink(str(secret), "/data")
+        elif how == "external storage":
+            f.create_dataset("leak", shape=(16,), dtype="u1", external=[(str(secret), 0, 16)])
+        else:
+            layout = h5py.VirtualLayout(shape=(4,), dtype="u1")
+            layout[:] = h5py.VirtualSource(str(secret), "data", shape=(4,))
+            f.create_group("g").create_virtual_dataset("leak", layout)
+
+
+@pytest.mark.parametrize("how", ["external link", "external storage", "virtual dataset"])
+def test_hdf5_files_that_read_other_files_are_refused(tmp_path: Path, how: str) -> None:
+    import h5py
+
+    from firegrid.imagery.geostationary.reader import read_slot
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    secret = outside / "secret.h5"
+    with h5py.File(secret, "w") as f:
+        f["data"] = np.frombuffer(b"top-secret-bytes", "u1")
+    name = "OR_ABI-L1b-RadF-M6C07_G18_s20252970600210_e20252970609518_c20252970609566.nc"
+    inside = tmp_path / "roots"
+    inside.mkdir()
+    _h5_reaching_out(inside / name, secret, how)
+    with pytest.raises(UnsafeFileError, match=f"{name}: refused, the file holds .*/leak"):
+        read_slot([inside / name])
+    plain = inside / name.replace("C07", "C14")
+    with h5py.File(plain, "w") as f:
+        f["Rad"] = np.zeros((2, 2), "u2")
+    from firegrid.files.sniff import check_geo_file
+
+    check_geo_file(plain)  # a plain HDF5 file passes the gate

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firegrid.errors import UnsafeFileError
+from firegrid.files.hdf5 import refuse_outside_references
 
 HEAD_BYTES = 64 * 1024
 
@@ -151,3 +152,5 @@ def check_geo_file(path: Path, what: str | None = None) -> None:
         raise UnsafeFileError(
             f"{what}: its content is {looks_like(head)}, not {path.suffix} L1 data; refused"
         )
+    if head.startswith(_HDF5):
+        refuse_outside_references(path, what)
