@@ -15,6 +15,7 @@ from pmtiles.tile import Compression, TileType
 
 from firegrid.errors import ConfigError
 
+MAX_ZOOM = 30  # the deepest zoom a tile file can hold (PMTiles v3); also keeps 2**z small
 MEDIA = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
 PMTILES_MEDIA = {TileType.PNG: "image/png", TileType.JPEG: "image/jpeg", TileType.WEBP: "image/webp"}
 
@@ -48,7 +49,7 @@ class TileFile:
 
     def get(self, z: int, x: int, y: int) -> bytes | None:
         """The tile at XYZ (``None`` outside the file's coverage)."""
-        if z < 0 or not (0 <= x < 2**z and 0 <= y < 2**z):
+        if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
             return None
         return self._get(z, x, y)
 

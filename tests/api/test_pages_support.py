@@ -63,7 +63,9 @@ def test_the_catalogue_is_served_with_the_zone(client: TestClient) -> None:
 def test_no_basemap_by_default(client: TestClient, admin: dict[str, str]) -> None:
     assert client.get("/basemap.json", headers=admin).json() == {"kind": "none", "layers": []}
     assert client.get("/basemap.json").status_code == 401
-    assert client.get("/tiles/0/0/0").status_code == 404
+    missing = client.get("/tiles/0/0/0")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    assert missing.json()["message"] == "未找到, 或不在您的网格范围内"
     assert BasemapSettings().origins() == [] and BasemapSettings().warnings() == []
 
 
@@ -99,8 +101,10 @@ def test_local_tiles_are_served(tmp_path: Path, kind: str) -> None:
         for (z, x, y), data in tiles.items():
             r = c.get(f"/tiles/{z}/{x}/{y}")
             assert r.status_code == 200 and r.content == data and r.headers["content-type"] == "image/png"
-        assert c.get("/tiles/1/0/0").status_code == 404  # not in the file
-        assert c.get("/tiles/1/2/0").status_code == 404  # outside the zoom level
+        for empty in ("1/0/0", "1/2/0", "31/0/0", f"{10**12}/0/0", f"2/{2**70}/0"):  # not in the file
+            r = c.get(f"/tiles/{empty}")
+            assert (r.status_code, r.content) == (204, b""), empty
+            assert "max-age" in r.headers["cache-control"]  # Leaflet asks once, shows nothing, logs nothing
     local = BasemapSettings(kind=kind, file=path)  # type: ignore[arg-type]
     assert local.client_config()["layers"][0]["url"] == "/tiles/{z}/{x}/{y}"
     assert local.origins() == []  # same origin: nothing to add to the CSP

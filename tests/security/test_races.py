@@ -166,3 +166,14 @@ def test_one_decision_wins_a_heat_source_proposal(served: tuple[str, Runtime]) -
             RegistryEvent.kind == "proposal", RegistryEvent.object_id == str(proposal["id"])
         )
         assert session.scalar(decisions.select_from(RegistryEvent)) == 1
+
+
+def test_ids_beyond_the_database_range_are_404_with_the_error_body(served: tuple[str, Runtime]) -> None:
+    base, _ = served
+    admin = _login(base, "admin")
+    for path in (f"/tasks/{2**31}", f"/tasks/{2**63}", "/tasks/99999999999999999999", f"/cameras/{2**40}"):
+        response = httpx.get(f"{base}{path}", headers=admin)
+        assert response.status_code == 404, (path, response.text)
+        assert response.json()["code"] == "not_found" and response.json()["message"] == i18n.text(
+            "error.not_found"
+        )

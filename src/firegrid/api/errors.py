@@ -13,7 +13,8 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from starlette.exceptions import HTTPException
 
 from firegrid import errors, i18n
 from firegrid.redact import redact_text
@@ -33,6 +34,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     errors.ConfigError: 500,
     errors.ServiceUnavailableError: 503,
     OverflowError: 404,  # an id beyond 64 bits (SQLite refuses to bind it): no such object can exist
+    DataError: 404,  # the same on PostgreSQL (an id beyond its integer column's range)
     OperationalError: 503,
     DBAPIError: 503,
 }
@@ -46,13 +48,21 @@ def status_for(exc: Exception) -> int:
     return 500
 
 
+# Starlette's and FastAPI's own errors (no such route, wrong method, a body cut at its limit while
+# streaming): the code of the firegrid error with the same status
+HTTP_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found", 413: "upload_too_large"}
+
+
 def _message(request: Request, key: str) -> str:
     return i18n.text(key, i18n.lang_of(request.headers.get("accept-language")))
 
 
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
-    if isinstance(exc, DBAPIError):
+    if isinstance(exc, DataError | OverflowError):
+        detail = "a value beyond the range the database can hold: no such object"
+        code, key = "not_found", "error.not_found"
+    elif isinstance(exc, DBAPIError):
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         detail = "the database is unavailable; try again shortly"
         code, key = "service_unavailable", "error.service_unavailable"
@@ -80,8 +90,22 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's ``HTTPException`` with the same body as every other error."""
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "error")
+    body = {
+        "detail": redact_text(str(exc.detail)),
+        "error": "HTTPException",
+        "code": code,
+        "message": _message(request, f"error.{code}"),
+    }
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
 def add_exception_handlers(app: FastAPI) -> None:
     """Register the table."""
     for exc in STATUS_CODES:
         app.add_exception_handler(exc, _handle)
     app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(HTTPException, _http)

@@ -43,12 +43,16 @@ def basemap(_: PrincipalDep, state: StateDep) -> dict[str, Any]:
     "/tiles/{z}/{x}/{y}", responses=binary("image/png", "image/jpeg", "image/webp"), **access(At.PUBLIC, None)
 )
 def tile(z: int, x: int, y: int, state: StateDep) -> Response:
-    """A basemap tile from the configured MBTiles / PMTiles file (no login: map tiles are plain images)."""
+    """A basemap tile from the configured MBTiles / PMTiles file (no login: map tiles are plain images).
+
+    A tile the file does not hold (outside its area or zoom levels) is an empty 204, cached like a tile:
+    Leaflet leaves that square blank without a failed request in the console; a 404 with the error body
+    means no local basemap is configured."""
     config = state.runtime.settings.basemap
     if config.kind not in ("mbtiles", "pmtiles") or config.file is None:
         raise NotFoundError("no local basemap file is configured (FIREGRID_BASEMAP__KIND=mbtiles|pmtiles)")
     tiles = tile_file(config.file, config.kind)
     data = tiles.get(z, x, y)
     if data is None:
-        raise NotFoundError(f"no tile {z}/{x}/{y}")
+        return Response(status_code=204, headers={"Cache-Control": TILE_CACHE})
     return Response(data, media_type=tiles.media_type, headers={"Cache-Control": TILE_CACHE})
