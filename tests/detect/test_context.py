@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from firegrid.detect.satellite import box_stats
+from firegrid.detect.satellite.atlas import Atlas
 from firegrid.detect.satellite.box_stats import contextual_test_many
 from firegrid.detect.satellite.context import (
     Patches,
@@ -102,3 +103,56 @@ def test_integral_statistics_decide_as_the_patches_do(
     expected = contextual_test(p.take(b7), p.take(b5), p.take(background))
     got = contextual_test_many(b7, b5, background, rows, cols, 30)
     assert 0 < expected.sum() < len(expected) and np.array_equal(got, expected)
+
+
+def clusters(shape: tuple[int, int], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Candidates in clusters of 1 to ~40 pixels, far apart and touching, at least 30 inside the array."""
+    rng = np.random.default_rng(seed)
+    centres = rng.integers(30, np.array(shape) - 30, (12, 2))
+    rows, cols = [], []
+    for r, c in centres:
+        n = int(rng.integers(1, 40))
+        rows.append(np.clip(r + rng.integers(-8, 9, n), 30, shape[0] - 31))
+        cols.append(np.clip(c + rng.integers(-8, 9, n), 30, shape[1] - 31))
+    keys = np.unique(np.concatenate(rows) * shape[1] + np.concatenate(cols))
+    return keys // shape[1], keys % shape[1]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_candidate_window_lies_whole_in_its_atlas_rectangle(seed: int) -> None:
+    shape = (400, 330)
+    rows, cols = clusters(shape, seed)
+    values = np.random.default_rng(seed).random(shape).astype(np.float32)
+    atlas = Atlas.around(rows, cols, 30, shape)
+    stacked = atlas.take(values, np.nan)
+    assert stacked.size < len(rows) * 61 * 61  # shared windows are stored once
+    here, there = Patches(30, rows, cols), Patches(30, atlas.rows, atlas.cols)
+    assert np.array_equal(there.take(stacked), here.take(values))
+    with pytest.raises(ValueError, match="radius"):
+        Atlas.around(np.array([29]), np.array([100]), 30, shape)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("eps", [None, 1e-5], ids=["plain", "unsure"])
+def test_atlas_statistics_decide_as_the_patches_do(
+    seed: int, eps: float | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clusters apart and touching, NaN and zero denominators around: integral images on the
+    atlas (most decisions unsure with a coarse epsilon, which the patches then take) or patches."""
+    if eps is not None:
+        monkeypatch.setattr(box_stats, "EPS64", eps)
+    shape = (400, 330)
+    rng = np.random.default_rng(seed)
+    b7, b5 = field(shape, seed=seed)
+    b5[rng.random(shape) < 0.0001] = 0.0
+    b7[rng.random(shape) < 0.001] = np.nan
+    background = (rng.random(shape) > 0.2) & np.isfinite(b7)
+    rows, cols = clusters(shape, seed)
+    b7[rows, cols] *= rng.uniform(1.0, 5.0, len(rows)).astype(np.float32)
+    p = Patches(30, rows, cols)
+    expected = contextual_test(p.take(b7), p.take(b5), p.take(background))
+    assert 0 < expected.sum() < len(expected)
+    assert np.array_equal(contextual_test_many(b7, b5, background, rows, cols, 30), expected)
+    atlas = Atlas.around(rows, cols, 30, shape)
+    stacked = [atlas.take(b7, np.nan), atlas.take(b5, np.nan), atlas.take(background, False)]
+    assert np.array_equal(box_stats.on_patches(*stacked, atlas.rows, atlas.cols, 30), expected)

@@ -68,9 +68,14 @@ class BandWindow:
         """Validity of individual pixels (``values``: the bands already gathered there)."""
         return self._valid(lambda a: a[rows, cols], values)
 
-    def valid_in(self, take: Callable[[NDArray[Any]], NDArray[Any]]) -> NDArray[np.bool_]:
-        """Validity on patches (``take`` gathers (n, s, s) patches of an array)."""
-        return self._valid(take)
+    def valid_in(
+        self,
+        take: Callable[[NDArray[Any]], NDArray[Any]],
+        values: dict[str, NDArray[np.float32]] | None = None,
+    ) -> NDArray[np.bool_]:
+        """Validity on patches or an atlas (``take`` gathers them from an array; ``values``: the bands
+        already taken)."""
+        return self._valid(take, values)
 
     @cached_property
     def valid(self) -> NDArray[np.bool_]:

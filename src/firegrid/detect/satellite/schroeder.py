@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from firegrid.detect.satellite import window_masks
+from firegrid.detect.satellite.atlas import Atlas
 from firegrid.detect.satellite.base import HIGH, NOMINAL, BandWindow, GraphDetector, PixelResult
-from firegrid.detect.satellite.box_stats import contextual_test_many
-from firegrid.detect.satellite.equations import schroeder_prefilter
-from firegrid.detect.satellite.sparse import at_pixels, gather, near, sparse_nonzero
+from firegrid.detect.satellite.box_stats import contextual_test_atlas
+from firegrid.detect.satellite.sparse import at_pixels, gather, sparse_nonzero
 
 RADIUS = 30  # 61 x 61 context
 
@@ -43,31 +44,30 @@ class SchroederDetector(GraphDetector):
         confirmed = np.zeros(len(rows), bool)
         context = np.flatnonzero(todo)
         if len(context):
-            background = self._background(window, rows[context], cols[context])
-            confirmed[context] = contextual_test_many(
-                b["b7"], b["b5"], background, rows[context], cols[context], RADIUS
-            )
+            atlas = Atlas.around(rows[context], cols[context], RADIUS, window.inside.shape)
+            bands = {name: atlas.take_band(window, name) for name in self.bands}
+            background = self._background(window, atlas, bands)
+            confirmed[context] = contextual_test_atlas(bands["b7"], bands["b5"], background, atlas, RADIUS)
         confidence = np.where(unambiguous, HIGH, np.where(confirmed, NOMINAL, 0)).astype(np.uint8)
         return PixelResult.from_classes(rows, cols, confidence)
 
-    def _background(self, window: BandWindow, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-        """The window's background mask on the union of the candidates' 61x61 windows: valid pixels
-        with b7 > 0 that are neither unambiguous fires nor water.
+    def _background(
+        self, window: BandWindow, atlas: Atlas, bands: dict[str, NDArray[np.float32]]
+    ) -> NDArray[np.bool_]:
+        """The background mask on the atlas of the candidates' 61x61 windows: valid pixels with
+        b7 > 0 that are neither unambiguous fires nor water.
 
         The graph runs only where either can be true - the prefilter (a superset of Eq 1-2) or
         b4 > b5 (implied by Eq 7) - elsewhere they are False without asking it.
         """
-        nr, nc = near(rows, cols, RADIUS, window.inside.shape)
-        values = gather(window.bands, nr, nc)
-        valid = window.valid_at(nr, nc, values)
+        valid = window.valid_in(lambda a: atlas.take(a, False), bands)
         with np.errstate(invalid="ignore"):
-            ask = np.flatnonzero(schroeder_prefilter(values) | (values["b4"] > values["b5"]))
-            positive = values["b7"] > 0
-        t = at_pixels(self.model, window.bands, nr[ask], nc[ask], {k: v[ask] for k, v in values.items()})
-        unambiguous, water = np.zeros(len(nr), bool), window.water[nr, nc]
-        unambiguous[ask] = t["unambiguous"]
-        water[ask] |= t["water"]
-        water &= valid
-        background = np.zeros(window.inside.shape, bool)
-        background[nr, nc] = valid & positive & ~(unambiguous & valid) & ~water
+            ask = window_masks.schroeder(bands["b5"], bands["b6"], bands["b7"]) | (bands["b4"] > bands["b5"])
+            background = valid & (bands["b7"] > 0)
+        rows, cols = sparse_nonzero(ask)
+        t = at_pixels(self.model, bands, rows, cols, {k: v[rows, cols] for k, v in bands.items()})
+        water = atlas.take(window.water, False)
+        water[rows, cols] |= t["water"]
+        background &= ~water
+        background[rows, cols] &= ~t["unambiguous"]
         return background

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
@@ -68,24 +67,6 @@ def in_patches(model: PixelModel, bands: Bands, patches: Patches) -> dict[str, N
     n = len(patches.rows)
     stacked = {name: patches.take(bands[name]).reshape(n * size, size) for name in model.manifest.inputs}
     return {k: v.reshape(n, size, size) for k, v in model.run(stacked).items()}
-
-
-def near(
-    rows: NDArray[np.intp], cols: NDArray[np.intp], radius: int, shape: tuple[int, int]
-) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
-    """Every pixel within ``radius`` (a square) of one of the given pixels, each once, row-major.
-
-    Patches around clustered candidates overlap: evaluating a graph on this union instead of
-    on each patch evaluates every pixel once.
-    """
-    r0, c0 = max(int(rows.min()) - radius, 0), max(int(cols.min()) - radius, 0)
-    r1, c1 = min(int(rows.max()) + radius + 1, shape[0]), min(int(cols.max()) + radius + 1, shape[1])
-    mask = np.zeros((r1 - r0, c1 - c0), np.uint8)
-    mask[rows - r0, cols - c0] = 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
-    covered = cv2.dilate(mask, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
-    nr, nc = sparse_nonzero(covered.view(bool))
-    return nr + r0, nc + c0
 
 
 def neighbours(
