@@ -99,3 +99,20 @@ def test_opencv_bare_soil_mask_equals_the_prefilter(min_bsi: float) -> None:
         > 0
     )
     assert expected.mean() > 0.2 and (got != expected).sum() <= 2  # at most a pixel on the boundary
+
+
+@pytest.mark.parametrize("where", ["inside", "edge"])
+def test_band_patches_read_regions_without_padding_and_agree_with_padded_bands(where: str) -> None:
+    from firegrid.detect.satellite.bands import PaddedBands
+    from firegrid.detect.satellite.context import Patches
+    from firegrid.detect.satellite.sparse import band_patches
+
+    rng = np.random.default_rng(4)
+    regions = {k: rng.random((50, 40), dtype=np.float32) for k in ("b5", "b7")}
+    bands = PaddedBands(regions, (60, 60), (slice(10, 60), slice(0, 40)))  # scene ends above and right
+    rows = np.array([30, 40]) if where == "inside" else np.array([12, 40])
+    patches = Patches(4, rows, np.array([20, 30]))
+    got = band_patches(bands, patches)
+    assert bands._padded == {} if where == "inside" else "b5" in bands._padded
+    for name in regions:
+        assert np.array_equal(got[name], patches.take(bands[name]), equal_nan=True)

@@ -66,6 +66,11 @@ class Atlas:
             r0, r1, c0, c1, top, left, size, top[group] + rows - r0[group], left[group] + cols - c0[group]
         )
 
+    @property
+    def area(self) -> int:
+        """Pixels of the atlas."""
+        return self.shape[0] * self.shape[1]
+
     def take(self, array: NDArray[ScalarT], fill: float | bool) -> NDArray[ScalarT]:
         """The rectangles of a window-shaped ``array``, stacked."""
         out = np.full(self.shape, fill, array.dtype)

@@ -16,7 +16,7 @@ from firegrid.detect.satellite.context import (
     dilate3_stack,
     erode3_stack,
 )
-from firegrid.detect.satellite.sparse import chunks, in_patches, sparse_nonzero
+from firegrid.detect.satellite.sparse import band_patches, chunks, in_patches, sparse_nonzero
 
 RADIUS = 30  # the window grows up to 61 x 61
 MARGIN = 2  # erosion of valid pixels, then dilation for Eq 13
@@ -29,6 +29,8 @@ class _Classes:
     """Per-pixel classes on patches of radius ``level + MARGIN`` around candidates."""
 
     patches: Patches
+    b7: NDArray[np.float32]  # (n, s, s) patches within ``level`` of the centre
+    b5: NDArray[np.float32]
     unambiguous: NDArray[np.bool_]  # at the centres
     potential: NDArray[np.bool_]
     water: NDArray[np.bool_]
@@ -40,6 +42,8 @@ class _Classes:
         p = self.patches
         return _Classes(
             Patches(p.radius, p.rows[idx], p.cols[idx]),
+            self.b7[idx],
+            self.b5[idx],
             self.unambiguous[idx],
             self.potential[idx],
             self.water[idx],
@@ -99,21 +103,16 @@ class GoliDetector(GraphDetector):
             if i:
                 c = self._classes(window, rows[pending], cols[pending], level)
             chosen = choose_radius(c.background, c.inside, start)
-            inner = _inner(level)
-            confirmed[pending] = contextual_at_radii(
-                c.patches.take(window.bands["b7"])[:, inner, inner],
-                c.patches.take(window.bands["b5"])[:, inner, inner],
-                c.background,
-                chosen,
-            )
+            confirmed[pending] = contextual_at_radii(c.b7, c.b5, c.background, chosen)
             pending, start = pending[chosen < 0], level + 1
         return confirmed
 
     def _classes(self, window: BandWindow, rows: np.ndarray, cols: np.ndarray, level: int) -> _Classes:
         patches = Patches(level + MARGIN, rows, cols)
-        t = in_patches(self.model, window.bands, patches)
+        values = band_patches(window.bands, patches)
+        t = in_patches(self.model, values)
         inside = patches.take(window.inside)
-        valid = erode3_stack(t["positive"], inside) & window.valid_in(patches.take)
+        valid = erode3_stack(t["positive"], inside) & window.valid_in(patches.take, values)
         water = (t["water"] | patches.take(window.water)) & valid
         eq12 = t["eq12"] & valid
         unambiguous = (eq12 | (dilate3_stack(eq12) & t["eq13"])) & valid
@@ -122,6 +121,8 @@ class GoliDetector(GraphDetector):
         c = level + MARGIN
         return _Classes(
             patches,
+            values["b7"][:, inner, inner],
+            values["b5"][:, inner, inner],
             unambiguous[:, c, c],
             potential[:, c, c],
             water[:, c, c],

@@ -45,7 +45,7 @@ class SchroederDetector(GraphDetector):
         context = np.flatnonzero(todo)
         if len(context):
             atlas = Atlas.around(rows[context], cols[context], RADIUS, window.inside.shape)
-            bands = {name: atlas.take_band(window, name) for name in self.bands}
+            bands = {name: atlas.take_band(window, name) for name in window.bands}
             background = self._background(window, atlas, bands)
             confirmed[context] = contextual_test_atlas(bands["b7"], bands["b5"], background, atlas, RADIUS)
         confidence = np.where(unambiguous, HIGH, np.where(confirmed, NOMINAL, 0)).astype(np.uint8)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from firegrid.detect.satellite.bands import gather_bands
+from firegrid.detect.satellite.bands import PaddedBands, gather_bands
 from firegrid.detect.satellite.context import Patches
 from firegrid.detect.satellite.runtime import PixelModel
 
@@ -61,11 +61,37 @@ def at_pixels(
     return {k: v[0] for k, v in model.run({n: values[n][None, :] for n in model.manifest.inputs}).items()}
 
 
-def in_patches(model: PixelModel, bands: Bands, patches: Patches) -> dict[str, NDArray[np.bool_]]:
-    """Graph outputs on (n, size, size) patches around candidates."""
-    size = 2 * patches.radius + 1
-    n = len(patches.rows)
-    stacked = {name: patches.take(bands[name]).reshape(n * size, size) for name in model.manifest.inputs}
+def band_patches(bands: Bands, patches: Patches) -> dict[str, NDArray[np.float32]]:
+    """(n, size, size) patches of every band; from a ``PaddedBands``' regions, without padding them,
+    when every patch lies inside the scene."""
+    if isinstance(bands, PaddedBands):
+        r, c = bands.dst
+        rows, cols = patches.rows - r.start, patches.cols - c.start
+        if bands.inside(patches.rows, patches.cols) and _within(rows, cols, patches.radius, bands.regions):
+            inner = Patches(patches.radius, rows, cols)
+            return {name: inner.take(region) for name, region in bands.regions.items()}
+    return {name: patches.take(bands[name]) for name in bands}
+
+
+def _within(
+    rows: NDArray[np.intp], cols: NDArray[np.intp], radius: int, regions: Mapping[str, NDArray[np.float32]]
+) -> bool:
+    h, w = next(iter(regions.values())).shape
+    return bool(
+        len(rows) == 0
+        or (
+            rows.min() >= radius
+            and cols.min() >= radius
+            and rows.max() < h - radius
+            and cols.max() < w - radius
+        )
+    )
+
+
+def in_patches(model: PixelModel, values: Bands) -> dict[str, NDArray[np.bool_]]:
+    """Graph outputs on (n, size, size) patches of the bands around candidates."""
+    n, size, _ = next(iter(values.values())).shape
+    stacked = {name: values[name].reshape(n * size, size) for name in model.manifest.inputs}
     return {k: v.reshape(n, size, size) for k, v in model.run(stacked).items()}
 
 
