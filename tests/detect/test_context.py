@@ -10,7 +10,9 @@ from firegrid.detect.satellite.context import (
     Patches,
     contextual_test,
     dilate3,
+    dilate3_stack,
     erode3,
+    erode3_stack,
     growing_contextual_test,
 )
 
@@ -156,3 +158,13 @@ def test_atlas_statistics_decide_as_the_patches_do(
     atlas = Atlas.around(rows, cols, 30, shape)
     stacked = [atlas.take(b7, np.nan), atlas.take(b5, np.nan), atlas.take(background, False)]
     assert np.array_equal(box_stats.on_patches(*stacked, atlas.rows, atlas.cols, 30), expected)
+
+
+@pytest.mark.parametrize("size", [1, 9, 21])
+def test_stacked_morphology_equals_each_patch_on_its_own(size: int) -> None:
+    rng = np.random.default_rng(size)
+    mask = rng.random((7, size, size)) > 0.4
+    inside = rng.random((7, size, size)) > 0.1
+    assert np.array_equal(dilate3_stack(mask), np.stack([dilate3(m) for m in mask]))
+    expected = np.stack([erode3(m, i) for m, i in zip(mask, inside, strict=True)])
+    assert np.array_equal(erode3_stack(mask, inside), expected)

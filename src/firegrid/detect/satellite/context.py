@@ -99,14 +99,16 @@ def dilate3_stack(mask: Mask) -> Mask:
 
 
 def _stacked(operation: Any, mask: Mask, border: int) -> Mask:
-    """Patches padded with the border value and stacked into one image: nothing leaks between them."""
+    """Patches padded with the border value and laid side by side in one wide image (OpenCV's
+    morphology costs per row: a wide image of few rows is about twice as fast as a tall one):
+    nothing leaks between them."""
     n, h, w = mask.shape
-    padded = np.full((n, h + 2, w + 2), border, np.uint8)
-    padded[:, 1:-1, 1:-1] = mask
+    padded = np.full((h + 2, n, w + 2), border, np.uint8)
+    padded[1:-1, :, 1:-1] = mask.transpose(1, 0, 2)
     out = operation(
-        padded.reshape(n * (h + 2), w + 2), _KERNEL, borderType=cv2.BORDER_CONSTANT, borderValue=border
+        padded.reshape(h + 2, n * (w + 2)), _KERNEL, borderType=cv2.BORDER_CONSTANT, borderValue=border
     )
-    result: Mask = out.reshape(n, h + 2, w + 2)[:, 1:-1, 1:-1].astype(bool)
+    result: Mask = out.reshape(h + 2, n, w + 2)[1:-1, :, 1:-1].transpose(1, 0, 2).astype(bool, order="C")
     return result
 
 
