@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
 
 from firegrid import i18n
@@ -43,3 +44,22 @@ def test_routing_errors_and_huge_ids_have_the_error_body(client: TestClient, adm
     wrong_method = client.delete("/health")
     assert wrong_method.status_code == 405 and wrong_method.json()["code"] == "error"
     assert wrong_method.json()["message"] == i18n.text("error.error")
+
+
+def test_a_key_taken_meanwhile_is_a_409_and_other_broken_constraints_a_500() -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import IntegrityError
+
+    from firegrid.api.errors import status_for
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT NOT NULL)")
+    db.execute("INSERT INTO t VALUES ('a', 'x')")
+    for statement, status in (
+        ("INSERT INTO t VALUES ('a', 'y')", 409),
+        ("INSERT INTO t VALUES ('b', NULL)", 500),
+    ):
+        with pytest.raises(sqlite3.IntegrityError) as raised:
+            db.execute(statement)
+        assert status_for(IntegrityError(statement, None, raised.value)) == status, statement

@@ -106,6 +106,57 @@ def _race(url: str, headers: dict[str, str], bodies: list[dict[str, Any]]) -> li
     return [r for r in out if r is not None]
 
 
+def _race_put(url: str, headers: dict[str, str], body: dict[str, Any], n: int) -> list[httpx.Response]:
+    start, out = threading.Barrier(n), [None] * n
+
+    def one(i: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            start.wait()
+            out[i] = client.put(url, json=body, headers=headers)  # type: ignore[call-overload]
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [r for r in out if r is not None]
+
+
+def _one_created(answers: list[httpx.Response], created: int) -> None:
+    """Every answer is the creation, a replace after it, or a 409 with the error body; never a 5xx."""
+    codes = Counter(r.status_code for r in answers)
+    assert set(codes) <= {created, 409} and codes[created] >= 1, [
+        (r.status_code, r.text[:200]) for r in answers
+    ]
+    for loser in (r.json() for r in answers if r.status_code == 409):
+        assert loser["code"] == "created_meanwhile" and loser["message"] == i18n.text(
+            "error.created_meanwhile"
+        )
+
+
+def test_parallel_creates_of_one_id_make_one_object(served: tuple[str, Runtime]) -> None:
+    base, rt = served
+    admin = _login(base, "admin")
+    ring = [[112.734, 38.4166], [112.736, 38.4166], [112.736, 38.4176], [112.734, 38.4166]]
+    site = {
+        "id": f"race-{uuid.uuid4().hex[:6]}",
+        "name": "并发工地",
+        "polygon": {"type": "Polygon", "coordinates": [ring]},
+    }
+    _one_created(_race(f"{base}/sites", admin, [site] * RACERS), 201)
+    camera_id = f"race-{uuid.uuid4().hex[:6]}"
+    camera = {
+        "lon": 112.734,
+        "lat": 38.4166,
+        "stream": {"kind": "snapshot", "url": "http://8.8.8.8/snapshot.jpg"},
+        "presets": [{"name": "n", "pan_deg": 0, "tilt_deg": -2, "hfov_deg": 45}],
+    }
+    _one_created(_race_put(f"{base}/cameras/{camera_id}", admin, camera, RACERS), 200)
+    with rt.sessions() as session:
+        made = select(func.count()).where(RegistryEvent.object_id.in_([site["id"], camera_id]))
+        assert (session.scalar(made.select_from(RegistryEvent)) or 0) >= 2
+
+
 def _events(rt: Runtime, task_id: int, action: str) -> int:
     with rt.sessions() as session:
         query = select(func.count()).where(TaskEvent.task_id == task_id, TaskEvent.action == action)

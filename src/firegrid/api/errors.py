@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
 
 from firegrid import errors, i18n
@@ -35,13 +35,27 @@ STATUS_CODES: dict[type[Exception], int] = {
     errors.ServiceUnavailableError: 503,
     OverflowError: 404,  # an id beyond 64 bits (SQLite refuses to bind it): no such object can exist
     DataError: 404,  # the same on PostgreSQL (an id beyond its integer column's range)
+    IntegrityError: 409,  # a unique key taken by a parallel create (else a 500, see ``_duplicate``)
     OperationalError: 503,
     DBAPIError: 503,
 }
 
 
+# a unique key or primary key taken: PostgreSQL's SQLSTATE, SQLite's extended error name
+DUPLICATE = {"23505", "SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"}
+
+
+def _duplicate(exc: Exception) -> bool:
+    """A parallel request created the same id (client-chosen ids: sites, cameras, robots, ...)
+    between this one's read and its insert."""
+    orig = getattr(exc, "orig", None)
+    return bool({getattr(orig, "sqlstate", None), getattr(orig, "sqlite_errorname", None)} & DUPLICATE)
+
+
 def status_for(exc: Exception) -> int:
     """The status of the most specific class in the table."""
+    if isinstance(exc, IntegrityError) and not _duplicate(exc):
+        return 500  # a broken constraint is a bug, not a busy database
     for cls in type(exc).__mro__:
         if cls in STATUS_CODES:
             return STATUS_CODES[cls]
@@ -62,6 +76,13 @@ async def _handle(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, DataError | OverflowError):
         detail = "a value beyond the range the database can hold: no such object"
         code, key = "not_found", "error.not_found"
+    elif isinstance(exc, IntegrityError) and status == 500:
+        log.error("%s %s broke a constraint: %s", request.method, request.url.path, exc.orig)
+        detail, code, key = "internal server error", "server_error", "error.server_error"
+    elif isinstance(exc, IntegrityError):
+        log.warning("%s %s lost a race for a key: %s", request.method, request.url.path, exc.orig)
+        detail = "created meanwhile by a parallel request with the same id; reload to see it"
+        code, key = "created_meanwhile", "error.created_meanwhile"
     elif isinstance(exc, DBAPIError):
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         detail = "the database is unavailable; try again shortly"

@@ -189,6 +189,10 @@ ERROR: Labels = {  # errors.FiregridError.code: the "message" of an API error
     "server_error": ("服务器内部错误", "Internal server error"),
     "changed_meanwhile": ("任务刚被他人处理, 请刷新", "Changed meanwhile by someone else; reload"),
     "already_decided": ("已被他人处理过", "Already decided by someone else"),
+    "created_meanwhile": (
+        "刚被他人以同一编号创建, 请刷新后再试",
+        "Created meanwhile by someone else; reload",
+    ),
     "outside_area": ("超出您的辖区, 不能修改", "Outside your area; you may not change it"),
     "radius_too_large": ("范围过大, 超过允许的半径", "Too large: above the allowed radius"),
     "reroute_too_far": ("只能转给事件附近的网格", "Re-route only to a cell near the incident"),
