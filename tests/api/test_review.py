@@ -149,3 +149,21 @@ def test_pages_are_served_without_outside_resources(client: TestClient) -> None:
     assert client.get("/static/vendor/leaflet.heat/leaflet-heat.js").status_code == 200
     assert client.get("/app/manifest.webmanifest").json()["start_url"] == "/app/"
     assert client.get("/app/sw.js").headers["service-worker-allowed"] == "/app/"
+
+
+def test_the_bulletin_counts_the_tasks_pushed_in_its_window(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(zone)
+    day = now.date() + timedelta(days=1) if now.hour >= 17 else now.date()  # the window holding now
+    tasks = client.get("/tasks", headers=admin).json()
+    numbers = client.get("/bulletins/daily.json", params={"day": day.isoformat()}, headers=admin).json()
+    since, until = datetime.fromisoformat(numbers["since"]), datetime.fromisoformat(numbers["until"])
+    pushed = [t for t in tasks if since <= datetime.fromisoformat(t["created_at"]) < until]
+    assert pushed and numbers["totals"]["pushed"] == len(pushed)
+    fire = client.get("/export/incidents.geojson", headers=admin).json()["features"][0]["properties"]
+    fires_day = datetime.fromisoformat(fire["first_seen"]).astimezone(zone).date()
+    if fires_day != day:  # the day of the fires: no task was pushed then
+        before = client.get("/bulletins/daily.json", params={"day": fires_day.isoformat()}, headers=admin)
+        assert before.json()["totals"]["pushed"] == 0

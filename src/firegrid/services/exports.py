@@ -23,7 +23,7 @@ from firegrid.auth.roles import Principal
 from firegrid.grid.cells import GridTree
 from firegrid.localtime import format_time
 from firegrid.services.cell_stats import cells, ranking
-from firegrid.services.stats import Window, hits
+from firegrid.services.stats import Window, hits, tasks_pushed
 from firegrid.store.tables import IncidentRevision, IncidentRow, TaskRow
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
@@ -138,7 +138,7 @@ def bulletin(
     rank = ranking(session, principal, tree, version_id, w, now)
     points = hits(session, principal, w, now)
     totals = {
-        "pushed": sum(r["pushed"] for r in rank),
+        "pushed": tasks_pushed(session, principal, w),  # tasks pushed in the window, not its fires
         "confirmed": sum(r["confirmed"] for r in rank),
         "rejected": sum(r["rejected"] for r in rank),
         "overdue": sum(r["overdue"] for r in rank),

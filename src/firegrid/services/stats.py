@@ -58,6 +58,18 @@ def incident_clauses(principal: Principal, window: Window) -> list[ColumnElement
     ]
 
 
+def tasks_pushed(session: Session, principal: Principal, window: Window) -> int:
+    """Tasks pushed to inspectors in the window (created then, whenever their fire was first seen),
+    of visible incidents; merged tasks count, they were pushed too."""
+    i, t = IncidentRow, TaskRow
+    clauses = [
+        scope_clause(i.cell_path, principal),
+        *_window_clauses(window, t.created_at, i.hazard, i.lon, i.lat),
+    ]
+    query = select(func.count(t.id)).join(i, t.incident_id == i.id).where(*clauses)
+    return int(session.scalar(query) or 0)
+
+
 def suppressed_clauses(principal: Principal, window: Window) -> list[ColumnElement[bool]]:
     """Visible suppressed detections of the window."""
     d = DetectionRow
