@@ -117,3 +117,37 @@ def test_language_of_a_request() -> None:
     assert i18n.lang_of("en-US,en;q=0.9,zh;q=0.8") == "en" and i18n.lang_of("de-DE") == "zh"
     assert i18n.text("ui.quiet_townships", "zh", n=3) == "其余 3 个乡镇无推送(点击展开)"
     assert i18n.label("status", "something_new") == "something_new"  # unknown codes pass through
+
+
+def _stored_texts() -> list[str]:
+    """Every English audit text the services store for people to read later: the literal and f-string
+    reasons of ``revise(...)`` and of ingest's suppression, with sample values put in."""
+    sources = Path(firegrid.__file__).parent / "services"
+    found: list[str] = []
+    for path in sources.glob("*.py"):
+        code = path.read_text()
+        found += re.findall(
+            r'revise\(\s*session,\s*\w+,\s*(?:"\w+"|"Update" if [^,]+ else "Cancel"),\s*f?"([^"]+)"', code
+        )
+        found += re.findall(r'reason\.append\(\s*f?"([^"]+)"', code)
+    samples = {
+        "{change.kind}": "merge",
+        "{verdict.reason_code}": "no_fire_found",
+        "{names[source_id]}": "砖厂",
+    }
+    texts = []
+    for text in found:
+        for name, value in samples.items():
+            text = text.replace(name, value)
+        texts.append(re.sub(r"\{[^}]*\}", "7", text))
+    return [*texts, "new evidence from satellite_geo, camera"]
+
+
+def test_stored_audit_texts_read_in_chinese() -> None:
+    texts = _stored_texts()
+    assert len(texts) >= 10 and "first detection" in texts and "rejected on site: no_fire_found" in texts
+    for text in texts:
+        zh, en = i18n.stored_text(text), i18n.stored_text(text, "en")
+        assert not re.search(r"[A-Za-z]{3,}", zh), (text, zh)  # no English word left
+        assert en and not re.search(r"[\u4e00-\u9fff]", en.replace("砖厂", "")), (text, en)
+    assert i18n.stored_text("an operator's own words") == "an operator's own words"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -107,6 +108,9 @@ def test_exports_cap_and_bulletin(client: TestClient, admin: dict[str, str]) -> 
     assert root.find(f"{CAP}info/{CAP}area/{CAP}circle").text.endswith(" 0.5")
     assert root.find(f"{CAP}identifier").text.startswith(f"firegrid.incident.{incident_id}.")
     assert "UTC" not in root.find(f"{CAP}info/{CAP}description").text
+    headline = root.find(f"{CAP}info/{CAP}headline").text
+    assert not re.search(r"[A-Za-z]{3,}", headline), headline
+    assert not re.search(r"[A-Za-z]{3,}", root.find(f"{CAP}restriction").text)  # people read these
     page = client.get("/bulletins/daily", headers=admin)
     assert page.status_code == 200 and "乡镇排名" in page.text and "data:image/png;base64," in page.text
     numbers = client.get("/bulletins/daily.json", headers=admin).json()

@@ -12,6 +12,7 @@ from typing import Any
 
 from firegrid.i18n.domain import GROUPS as DOMAIN_GROUPS
 from firegrid.i18n.domain import Labels
+from firegrid.i18n.stored import FORMS, REVISION
 from firegrid.i18n.ui import COLUMN, INCIDENT_STATUS, TEXT, UI
 
 LANGS = ("zh", "en")
@@ -21,6 +22,7 @@ GROUPS: dict[str, Labels] = DOMAIN_GROUPS | {
     "text": TEXT,
     "column": COLUMN,
     "incident_status": INCIDENT_STATUS,
+    "revision": REVISION,
 }
 
 
@@ -56,6 +58,22 @@ def text(key: str, lang: str | None = DEFAULT_LANG, **params: Any) -> str:
     """A ``group.code`` message with ``{placeholders}`` filled in."""
     group, _, code = key.partition(".")
     return label(group, code, lang).format(**params)
+
+
+def stored_text(value: str | None, lang: str | None = DEFAULT_LANG) -> str:
+    """An audit text stored in English (an incident revision's reason, a suppression reason) in the
+    reader's language; a text of no known form as stored."""
+    for pattern, key, params in FORMS:
+        match = pattern.match(value or "")
+        if match is not None:
+            values = {
+                name: labels(v[0], v[1].replace(" ", ""), lang, "、" if lang_of(lang) == "zh" else ", ")
+                if isinstance(v, tuple)
+                else v
+                for name, v in params(match).items()
+            }
+            return text(key.format(**match.groupdict()), lang, **values)
+    return value or ""
 
 
 def catalogue() -> dict[str, dict[str, str]]:

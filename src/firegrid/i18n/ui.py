@@ -121,6 +121,7 @@ TEXT: Labels = {  # what the server writes: pushes, SMS, robots, watermarks, bul
     "county": ("县(市、区)", "county"),
     "rejected": ("查否", "rejected"),
     "median_verify": ("核查用时中位数", "median time to verify"),
+    "cap_restriction": ("网格员与生态环境部门工作人员", "grid inspectors and environment bureau staff"),
     "cap_description": (
         "{n} 次探测, 来源: {sources}; 首次发现 {first}, 最近 {last}",
         "{n} detection(s) from {sources}; first {first}, last {last}",

@@ -67,7 +67,7 @@ def cap_message(session: Session, incident: IncidentRow, sender: str, zone: Zone
     sub(alert, "status", "Actual")
     sub(alert, "msgType", latest.msg_type)
     sub(alert, "scope", "Restricted")
-    sub(alert, "restriction", "grid inspectors and environment bureau staff")
+    sub(alert, "restriction", i18n.text("text.cap_restriction"))
     if len(revisions) > 1:
         sub(
             alert,
@@ -88,7 +88,7 @@ def cap_message(session: Session, incident: IncidentRow, sender: str, zone: Zone
     sub(info, "certainty", "Observed" if "confirmed" in latest.reason else "Likely")
     sub(info, "effective", _cap_time(incident.first_seen, zone))
     sub(info, "senderName", "firegrid")
-    sub(info, "headline", f"{place} #{incident.id}: {latest.reason}")
+    sub(info, "headline", f"{place} #{incident.id}: {i18n.stored_text(latest.reason)}")
     sub(
         info,
         "description",
