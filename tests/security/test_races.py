@@ -89,32 +89,18 @@ def _login(base: str, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token['access_token']}"}
 
 
-def _race(url: str, headers: dict[str, str], bodies: list[dict[str, Any]]) -> list[httpx.Response]:
-    """POST every body at once (one client per thread, released together by a barrier)."""
+def _race(
+    url: str, headers: dict[str, str], bodies: list[dict[str, Any]], method: str = "POST"
+) -> list[httpx.Response]:
+    """Send every body at once (one client per thread, released together by a barrier)."""
     start, out = threading.Barrier(len(bodies)), [None] * len(bodies)
 
     def one(i: int) -> None:
         with httpx.Client(timeout=60) as client:
             start.wait()
-            out[i] = client.post(url, json=bodies[i], headers=headers)  # type: ignore[call-overload]
+            out[i] = client.request(method, url, json=bodies[i], headers=headers)  # type: ignore[call-overload]
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(bodies))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return [r for r in out if r is not None]
-
-
-def _race_put(url: str, headers: dict[str, str], body: dict[str, Any], n: int) -> list[httpx.Response]:
-    start, out = threading.Barrier(n), [None] * n
-
-    def one(i: int) -> None:
-        with httpx.Client(timeout=60) as client:
-            start.wait()
-            out[i] = client.put(url, json=body, headers=headers)  # type: ignore[call-overload]
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
@@ -151,7 +137,7 @@ def test_parallel_creates_of_one_id_make_one_object(served: tuple[str, Runtime])
         "stream": {"kind": "snapshot", "url": "http://8.8.8.8/snapshot.jpg"},
         "presets": [{"name": "n", "pan_deg": 0, "tilt_deg": -2, "hfov_deg": 45}],
     }
-    _one_created(_race_put(f"{base}/cameras/{camera_id}", admin, camera, RACERS), 200)
+    _one_created(_race(f"{base}/cameras/{camera_id}", admin, [camera] * RACERS, "PUT"), 200)
     with rt.sessions() as session:
         made = select(func.count()).where(RegistryEvent.object_id.in_([site["id"], camera_id]))
         assert (session.scalar(made.select_from(RegistryEvent)) or 0) >= 2
