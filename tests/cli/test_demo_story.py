@@ -8,23 +8,29 @@ import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from firegrid import sample
 from firegrid.auth.roles import Principal, Role
 from firegrid.cli.demo import prepare
 from firegrid.sample.relative import fires, shift
-from firegrid.services.exports import bulletin, bulletin_window
+from firegrid.services.exports import bulletin, running_bulletin_window
 from firegrid.store.tables import HeatSourceProposal, IncidentRow, TaskAssignee, TaskRow, User
 from firegrid.worker.context import Runtime
 
 ZONE = ZoneInfo("Asia/Shanghai")
 
 
-def test_sample_fires_move_to_the_present_keeping_their_own_spacing() -> None:
+@pytest.mark.parametrize("clock", ["now", "16:59", "17:01", "17:46", "23:30"])
+def test_sample_fires_move_to_the_present_keeping_their_own_spacing(clock: str) -> None:
     text = sample.path(sample.FIRE_POINTS).read_text()
     now = datetime.now(UTC)
-    window = bulletin_window(now.astimezone(ZONE).date(), ZONE)
+    if clock != "now":  # Beijing wall clock: just before and after the 17:00 cut-off, and late
+        hour, minute = map(int, clock.split(":"))
+        now = now.astimezone(ZONE).replace(hour=hour, minute=minute).astimezone(UTC)
+    window = running_bulletin_window(now, ZONE)  # what the map's 日报时段 shows
+    assert window.since <= now < window.until
     local = now.astimezone(ZONE)
     season = datetime(local.year, (local.month - 1) // 3 * 3 + 1, 1, tzinfo=ZONE)
     moved = shift(text, now, window.since, season).splitlines()
@@ -71,7 +77,7 @@ def test_the_demo_story_gives_everyone_work(grid_runtime: Runtime) -> None:
         assert session.get_one(TaskRow, proposal.task_id).cell_code.startswith(operator.removeprefix("op-"))
         grid = runtime.grids.get(session)
         assert grid is not None
-        window = bulletin_window(now.astimezone(ZONE).date(), ZONE)
+        window = running_bulletin_window(now, ZONE)
         admin = Principal("admin", Role.ADMIN, None, None)
         numbers = bulletin(session, admin, grid.tree, grid.version_id, window, now)
         assert numbers["totals"]["pushed"] >= 3 and numbers["totals"]["confirmed"] >= 1

@@ -15,7 +15,7 @@ from firegrid.auth.roles import Role
 from firegrid.cli.demo_story import Cast, tell
 from firegrid.i18n import label
 from firegrid.sample.relative import write_shifted
-from firegrid.services.exports import bulletin_window
+from firegrid.services.exports import running_bulletin_window
 from firegrid.services.grid import active_version, import_grid, load_tree
 from firegrid.services.heat_sources import import_heat_sources
 from firegrid.services.ingest import IngestSummary, ingest_file
@@ -56,7 +56,7 @@ def prepare(rt: Runtime, story: bool = False) -> list[str]:
         (rt.settings.home / folder).mkdir(parents=True, exist_ok=True)
     now, zone = utcnow(), rt.settings.pipeline.zone
     today = now.astimezone(zone).date()
-    window = bulletin_window(today, zone)
+    window = running_bulletin_window(now, zone)  # today's fires in the window the map opens on
     season = datetime(today.year, (today.month - 1) // 3 * 3 + 1, 1, tzinfo=zone)
     points = rt.settings.home / "sample" / sample.FIRE_POINTS  # the synthetic fires moved to the present
     fresh = write_shifted(sample.path(sample.FIRE_POINTS), points, now, window.since, season)

@@ -43,8 +43,10 @@ def targets(n: int, now: datetime, window_start: datetime, season_start: datetim
     """When the latest detection of each of ``n`` fires happened: today's first, then this week's, this
     season's and earlier ones; the rest (not fires) today."""
 
-    def today(hours: float) -> datetime:
-        return max(now - timedelta(hours=hours), window_start + timedelta(minutes=5))
+    def today(hours: float) -> datetime:  # inside [window_start, now] even just after 17:00
+        return max(
+            now - timedelta(hours=hours), window_start + min(timedelta(minutes=5), (now - window_start) / 2)
+        )
 
     season_days = (now - season_start).days - 1
     season = [min(d, season_days) if season_days > max(WEEK_DAYS) else d for d in SEASON_DAYS]

@@ -125,6 +125,13 @@ def bulletin_window(day: date, zone: ZoneInfo, cutoff: time = time(17, 0)) -> Bu
     return BulletinWindow(day, until - timedelta(days=1), until)
 
 
+def running_bulletin_window(now: datetime, zone: ZoneInfo, cutoff: time = time(17, 0)) -> BulletinWindow:
+    """The window that holds ``now`` (the page's 日报时段): after the cut-off it is tomorrow's bulletin's."""
+    local = now.astimezone(zone)
+    day = local.date() + timedelta(days=1) if local.time() >= cutoff else local.date()
+    return bulletin_window(day, zone, cutoff)
+
+
 def bulletin(
     session: Session,
     principal: Principal,

@@ -85,8 +85,9 @@ def cap(incident_id: int, principal: PrincipalDep, session: SessionDep, state: S
 def _bulletin(state: StateDep, session: SessionDep, principal: Principal, day: date | None) -> dict[str, Any]:
     grid = map_params.active_grid(state, session)
     zone = state.runtime.settings.pipeline.zone
-    window = exports.bulletin_window(day or datetime.now(zone).date(), zone)
-    return exports.bulletin(session, principal, grid.tree, grid.version_id, window, utcnow())
+    now = utcnow()  # no day: the window running now (the map's 日报时段); day=: that day's 17:00 bulletin
+    window = exports.bulletin_window(day, zone) if day else exports.running_bulletin_window(now, zone)
+    return exports.bulletin(session, principal, grid.tree, grid.version_id, window, now)
 
 
 @router.get("/bulletins/daily", response_class=HTMLResponse, **access(At.SUBTREE, reads=READS))
