@@ -66,3 +66,34 @@ def test_fine_tuning_starts_from_the_exported_graph(tmp_path: Path) -> None:
     assert load_onnx_weights(net, result.onnx, cfg.input_size, sha) < 1e-4  # the same function again
     with pytest.raises(ConfigError, match="init_sha256"):
         load_onnx_weights(net, result.onnx, cfg.input_size, "0" * 64)
+
+
+def test_fine_tuning_with_photos_heads_only_and_distillation(tmp_path: Path) -> None:
+    from firegrid.errors import ConfigError
+    from firegrid.training.network import SmokeFireNet
+    from firegrid.training.train import _freeze
+
+    shared = make_shared(tmp_path / "shared")
+    cfg = TrainConfig.load(REPO / "training" / "smoke-tiny.yaml")
+    first = train(cfg, shared, tmp_path / "models", tmp_path / "run", REPO)
+    photo = tmp_path / "flower.png"
+    cv2.imwrite(str(photo), np.full((48, 64, 3), (0, 120, 255), np.uint8))
+    (tmp_path / "photos.csv").write_text(f"path,package,shows\n{photo},test,orange flower\n")
+    tuned = cfg.model_copy(
+        update={
+            "init_from": str(first.onnx),
+            "init_sha256": json.loads(first.manifest.read_text())["sha256"],
+            "data": cfg.data.model_copy(
+                update={"photos": str(tmp_path / "photos.csv"), "photos_classes": ["fire"]}
+            ),
+            "optim": cfg.optim.model_copy(update={"distill": 1.0, "train_only": ["heat", "smooth"]}),
+        }
+    )
+    result = train(tuned, shared, tmp_path / "tuned", tmp_path / "run2", REPO)
+    loss = json.loads(result.log.read_text().splitlines()[0])["loss"]
+    assert loss["distill"] >= 0 and loss["total"] > 0
+    net = SmokeFireNet(2, cfg.width, pretrained=False)
+    frozen = _freeze(net, 3, ["heat"])
+    assert net.heat not in frozen and net.stem in frozen and net.smooth in frozen
+    with pytest.raises(ConfigError, match="train_only"):
+        _freeze(net, 3, ["head"])

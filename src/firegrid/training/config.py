@@ -31,6 +31,11 @@ class DataConfig(BaseModel):
     hpwren_repeat: int = Field(2, ge=1)  # the distant-smoke positives are the target domain: show them twice
     field_repeat: int = Field(2, ge=1)  # a county's own frames: its target domain
     review: str = "training/review/hpwren-negatives.csv"  # reviewer verdicts that override the rule
+    # everyday photos (Debian packages, read in place) as negatives, each shown photos_repeat times an epoch
+    # in fresh crops; None: none (training/review/everyday-negatives.csv, firegrid.training.photos)
+    photos: str | None = None
+    photos_repeat: int = Field(4, ge=1)
+    photos_classes: list[str] | None = None  # the classes photos teach (others untouched); None: all
     limit: int | None = None  # cap images per source (CI smoke test)
 
 
@@ -61,6 +66,12 @@ class OptimConfig(BaseModel):
     warmup_steps: int = Field(100, ge=0)
     freeze_blocks: int = Field(3, ge=0)  # stem + this many EfficientNet blocks stay at their ImageNet weights
     freeze_bn: bool = False  # keep every batch-norm's statistics (fine-tuning from exported weights)
+    # train only these parts of the network (stem, blocks, lateral, smooth, heat, size, offset); None: all
+    # but the frozen blocks. ["heat"] re-learns what is scored without moving the features
+    train_only: list[str] | None = None
+    # hold the heatmaps to init_from's (learning without forgetting) with this weight, except the classes a
+    # frame teaches anew (an everyday photo's data.photos_classes); 0: off
+    distill: float = Field(0.0, ge=0)
     threads: int = Field(2, ge=1)
     max_steps: int | None = None  # stop early (CI smoke test)
 

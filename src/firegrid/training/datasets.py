@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 Split = Literal["train", "val"]
 Role = Literal["positive", "negative"]
-Source = Literal["hpwren", "cctv", "drone", "field"]
+Source = Literal["hpwren", "cctv", "drone", "field", "photos"]
 CCTV_CLASSES = {0: "fire", 2: "smoke"}  # 1 = "default": unclear in the source, its images are dropped
 
 
@@ -44,7 +44,7 @@ class Sample:
     labels: list[str] = field(default_factory=list)
     view: int | None = None
     order: int = 0  # position in its view's sequence (HPWREN), frame number (drone)
-    group: str = ""  # video / camera preset the frame belongs to (drone, field)
+    group: str = ""  # video / camera preset the frame belongs to (drone, field); package (photos)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from firegrid.training.config import DataConfig
 from firegrid.training.datasets import Sample, Samples, cctv_samples, hpwren_samples
 from firegrid.training.drone import drone_samples
 from firegrid.training.field import field_samples
+from firegrid.training.photos import photo_samples
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +23,15 @@ def _root(shared: Path, name: str) -> Path:
 
 
 def load_samples(
-    shared: Path, data: DataConfig, review: Path | None, classes: tuple[str, ...] = ("smoke", "fire")
+    shared: Path,
+    data: DataConfig,
+    review: Path | None,
+    classes: tuple[str, ...] = ("smoke", "fire"),
+    photos: Path | None = None,
 ) -> Samples:
     """Every sample of the configured sets (a missing set is logged, not fatal: a partial data root still
-    trains; field exports named in the config must exist)."""
+    trains; field exports named in the config must exist). ``photos``: the everyday-photo list, training
+    negatives only (:mod:`firegrid.training.photos`)."""
     loaders: list[tuple[str, Callable[[Path], list[Sample]]]] = [
         (data.hpwren, lambda p: hpwren_samples(p, data.negatives_margin, review)),
         (data.cctv, cctv_samples),
@@ -45,6 +51,8 @@ def load_samples(
         if not root.is_dir():
             raise InputError(f"field dataset {root} not found (data.field in the training config)")
         items.extend(field_samples(root, list(classes)))
+    if photos is not None:
+        items.extend(photo_samples(photos))
     if not items:
         raise InputError(f"{shared}: none of the configured sets found")
     return Samples(items)

@@ -38,25 +38,41 @@ def _areas(boxes: NDArray[np.float32]) -> NDArray[np.float32]:
     return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
-def focal_loss(logits: Tensor, target: Tensor) -> Tensor:
-    """CenterNet's penalty-reduced focal loss, summed and divided by the number of centres (at least 1)."""
+def focal_loss(logits: Tensor, target: Tensor, weight: Tensor | None = None) -> Tensor:
+    """CenterNet's penalty-reduced focal loss, summed and divided by the number of centres (at least 1).
+
+    ``weight`` (B, C): 0 leaves a sample's class channel out of the loss (a photo that teaches only `fire`).
+    """
     p = torch.sigmoid(logits).clamp(1e-4, 1 - 1e-4)
     pos = target.eq(1).float()
-    pos_loss = -torch.log(p) * (1 - p) ** 2 * pos
-    neg_loss = -torch.log(1 - p) * p**2 * (1 - target) ** 4 * (1 - pos)
-    return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1.0)
+    w = torch.ones_like(pos) if weight is None else weight[:, :, None, None].expand_as(pos)
+    pos_loss = -torch.log(p) * (1 - p) ** 2 * pos * w
+    neg_loss = -torch.log(1 - p) * p**2 * (1 - target) ** 4 * (1 - pos) * w
+    return (pos_loss.sum() + neg_loss.sum()) / (pos * w).sum().clamp(min=1.0)
+
+
+def distill_loss(student: Tensor, teacher: Tensor, weight: Tensor) -> Tensor:
+    """Keep the heatmap where the earlier model had it ("learning without forgetting"): squared differences
+    of the two models' probabilities, summed over a frame's cells, averaged over the frames. ``weight``
+    (B, C): which class channels of which frames are held to the earlier model."""
+    diff = (torch.sigmoid(student) - torch.sigmoid(teacher)) ** 2 * weight[:, :, None, None]
+    return diff.sum() / max(1, student.shape[0])
 
 
 def detection_loss(
-    outputs: tuple[Tensor, Tensor, Tensor], heat: Tensor, reg: Tensor, mask: Tensor
+    outputs: tuple[Tensor, Tensor, Tensor],
+    heat: Tensor,
+    reg: Tensor,
+    mask: Tensor,
+    class_weight: Tensor | None = None,
 ) -> dict[str, Tensor]:
-    """Heatmap, size and offset losses of a batch."""
+    """Heatmap, size and offset losses of a batch (``class_weight``: see :func:`focal_loss`)."""
     heat_logits, size, offset = outputs
     n = mask.sum().clamp(min=1.0)
     m = mask.unsqueeze(1)
     size_loss = (torch.abs(size - reg[:, :2]) * m).sum() / n
     off_loss = (torch.abs(torch.sigmoid(offset) - reg[:, 2:]) * m).sum() / n
-    heat_loss = focal_loss(heat_logits, heat)
+    heat_loss = focal_loss(heat_logits, heat, class_weight)
     return {
         "heat": heat_loss,
         "size": size_loss,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
@@ -19,16 +20,17 @@ from tqdm import tqdm
 from firegrid.detect.objects.boxes import Boxes
 from firegrid.detect.objects.letterbox import letterbox
 from firegrid.detect.objects.model import ObjectManifest, postprocess
-from firegrid.training.batches import epoch_plan, make_batch
+from firegrid.errors import ConfigError
+from firegrid.training.batches import class_weights, epoch_plan, make_batch
 from firegrid.training.calibrate import calibrate_model
 from firegrid.training.config import TrainConfig
-from firegrid.training.datasets import Samples
+from firegrid.training.datasets import Sample, Samples
 from firegrid.training.evaluate import score_samples, summary
 from firegrid.training.export import export_onnx, manifest, write_manifest
 from firegrid.training.images import ImageCache
 from firegrid.training.network import ExportWrapper, SmokeFireNet
 from firegrid.training.sets import load_samples
-from firegrid.training.targets import detection_loss
+from firegrid.training.targets import detection_loss, distill_loss
 from firegrid.training.warmstart import load_onnx_weights
 
 log = logging.getLogger(__name__)
@@ -70,12 +72,49 @@ def torch_predictor(net: SmokeFireNet, m: ObjectManifest) -> Callable[[np.ndarra
     return predict
 
 
-def _freeze(net: SmokeFireNet, blocks: int) -> list[torch.nn.Module]:
+def _freeze(net: SmokeFireNet, blocks: int, train_only: list[str] | None = None) -> list[torch.nn.Module]:
+    """Stem + ``blocks`` backbone blocks frozen; with ``train_only``, every part not named there too."""
     frozen: list[torch.nn.Module] = [net.stem, *list(net.blocks)[:blocks]] if blocks else []
+    if train_only is not None:
+        unknown = set(train_only) - {name for name, _ in net.named_children()}
+        if unknown:
+            raise ConfigError(f"optim.train_only: no network part named {sorted(unknown)}")
+        frozen = [module for name, module in net.named_children() if name not in train_only]
     for module in frozen:
         for p in module.parameters():
             p.requires_grad_(False)
     return frozen
+
+
+def _teacher(net: SmokeFireNet) -> SmokeFireNet:
+    """A frozen copy of the network as loaded from ``init_from`` (the model being fine-tuned)."""
+    teacher = copy.deepcopy(net).eval()
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    return teacher
+
+
+def _losses(
+    net: SmokeFireNet,
+    teacher: SmokeFireNet | None,
+    batch: list[Sample],
+    cache: ImageCache,
+    cfg: TrainConfig,
+    rng: np.random.Generator,
+) -> dict[str, torch.Tensor]:
+    """The losses of one batch; with a teacher, every class channel except those a frame teaches anew
+    (an everyday photo's) is also held to the teacher's heatmap."""
+    images, heat, reg, mask, weight = make_batch(batch, cache, cfg, rng)
+    outputs = net(images)
+    losses = detection_loss(outputs, heat, reg, mask, weight)
+    if teacher is not None:
+        with torch.no_grad():
+            target = teacher(images)[0]
+        ones = np.ones(len(cfg.classes), np.float32)
+        held = np.stack([1 - class_weights(s, cfg) if s.source == "photos" else ones for s in batch])
+        losses["distill"] = distill_loss(outputs[0], target, torch.from_numpy(held))
+        losses["total"] = losses["total"] + cfg.optim.distill * losses["distill"]
+    return losses
 
 
 def _schedule(cfg: TrainConfig, total: int) -> Callable[[int], float]:
@@ -111,7 +150,8 @@ def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) 
     rng = seed_everything(cfg.seed, cfg.optim.threads)
     run_dir.mkdir(parents=True, exist_ok=True)
     review = repo / cfg.data.review if cfg.data.review else None
-    samples = load_samples(shared, cfg.data, review, tuple(cfg.classes))
+    photos = repo / cfg.data.photos if cfg.data.photos else None
+    samples = load_samples(shared, cfg.data, review, tuple(cfg.classes), photos)
     if cfg.data.limit:
         samples = _limited(samples, cfg.data.limit)
     train_set = samples.select("train")
@@ -125,12 +165,13 @@ def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) 
     net = SmokeFireNet(len(cfg.classes), cfg.width, cfg.pretrained and not cfg.init_from)
     if cfg.init_from:
         load_onnx_weights(net, repo / cfg.init_from, cfg.input_size, cfg.init_sha256)
-    frozen = _freeze(net, cfg.optim.freeze_blocks)
+    teacher = _teacher(net) if cfg.optim.distill > 0 and cfg.init_from else None
+    frozen = _freeze(net, cfg.optim.freeze_blocks, cfg.optim.train_only)
     backbone = [p for p in net.backbone_parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
         [
             {"params": backbone, "lr": cfg.optim.backbone_lr},
-            {"params": net.head_parameters(), "lr": cfg.optim.lr},
+            {"params": [p for p in net.head_parameters() if p.requires_grad], "lr": cfg.optim.lr},
         ],
         weight_decay=cfg.optim.weight_decay,
     )
@@ -155,8 +196,7 @@ def train(cfg: TrainConfig, shared: Path, out: Path, run_dir: Path, repo: Path) 
             range(0, len(plan), cfg.optim.batch), desc=f"epoch {epoch}/{cfg.optim.epochs}", unit="batch"
         )
         for start in bar:
-            images, heat, reg, mask = make_batch(plan[start : start + cfg.optim.batch], cache, cfg, rng)
-            losses = detection_loss(net(images), heat, reg, mask)
+            losses = _losses(net, teacher, plan[start : start + cfg.optim.batch], cache, cfg, rng)
             optimiser.zero_grad()
             losses["total"].backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 10.0)
