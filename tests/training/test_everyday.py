@@ -55,8 +55,9 @@ def test_few_everyday_photos_page_and_a_static_camera_never_alarms(tmp_path: Pat
     out = firegrid(tmp_path, "detect-image", *files, "--json").stdout.strip().splitlines()
     boxed = [json.loads(line) for line in out if json.loads(line)["boxes"]]
     assert len(out) == len(PHOTOS)
-    # a regression bound, not the goal (<= 5 %): 1.1.0 pages on 3 of 18 (model card, all `fire` boxes)
-    assert len(boxed) <= 0.2 * len(PHOTOS), boxed
+    # a regression bound at the goal's edge (<= 5 %): 1.2.0 pages on 1 of 18 (a lit shop interior, `fire`;
+    # 1.1.0: 3 of 18), model card
+    assert len(boxed) <= 1, boxed
     model = ObjectModel(default_models_dir(), "smoke-fire")
     shipped, no_gate = TemporalConfig(), TemporalConfig(static_diff=0.0, motion_ratio=0.0)
     looks = [cv2.imread(p) for p in files] + [enlarged(cv2.imread(p)) for p in files]

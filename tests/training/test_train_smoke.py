@@ -87,9 +87,13 @@ def test_fine_tuning_with_photos_heads_only_and_distillation(tmp_path: Path) -> 
                 update={"photos": str(tmp_path / "photos.csv"), "photos_classes": ["fire"]}
             ),
             "optim": cfg.optim.model_copy(update={"distill": 1.0, "train_only": ["heat", "smooth"]}),
+            "thresholds_max": {"fire": 0.05},
         }
     )
     result = train(tuned, shared, tmp_path / "tuned", tmp_path / "run2", REPO)
+    shipped = json.loads(result.manifest.read_text())
+    assert shipped["thresholds"]["fire"] <= 0.05 and "capped" in shipped["description"]
+    assert "Debian" in shipped["licence"]  # the photos are named in the licence
     loss = json.loads(result.log.read_text().splitlines()[0])["loss"]
     assert loss["distill"] >= 0 and loss["total"] > 0
     net = SmokeFireNet(2, cfg.width, pretrained=False)

@@ -123,12 +123,21 @@ def tile_thresholds(
 
 
 def calibrate_model(
-    folder: Path, name: str, samples: Samples, max_false_alarm: float = 0.05
+    folder: Path,
+    name: str,
+    samples: Samples,
+    max_false_alarm: float = 0.05,
+    ceiling: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """Choose both sets of thresholds for ``folder/name`` and write them into its manifest."""
+    """Choose both sets of thresholds for ``folder/name`` and write them into its manifest. ``ceiling``:
+    whole-frame thresholds no higher than these (a class's recall kept where an earlier version had it)."""
     model = ObjectModel(folder, name, threads=1)
     cache = ImageCache(max_side=None)  # full frames: the shipped tiling
     chosen = calibrate(scored_val(model, samples, cache), model.classes, max_false_alarm)
+    for cls, top in (ceiling or {}).items():
+        if chosen["thresholds"].get(cls, 0.0) > top:
+            chosen["detail"][cls]["calibrated"] = chosen["thresholds"][cls]
+            chosen["thresholds"][cls] = top
     model.manifest = model.manifest.model_copy(update={"thresholds": chosen["thresholds"]})
     negatives = [s for s in samples.select("val", "hpwren") if s.role == "negative"]
     tiles = tile_thresholds(model, negatives, cache, chosen["thresholds"], max_false_alarm=max_false_alarm)

@@ -97,6 +97,9 @@ class TrainConfig(BaseModel):
     slice_size: int = Field(640, ge=0)
     slice_overlap: float = Field(0.2, ge=0, lt=1)
     max_false_alarm: float = Field(0.05, ge=0, le=1)  # threshold choice: lookout val negatives that page
+    # whole-frame thresholds no higher than these, per class (1.2.0: fire 0.30, 1.1.0's: the calibrated 0.34
+    # cost CCTV box recall beyond the release rule, everyday photos paged alike at both)
+    thresholds_max: dict[str, float] | None = None
 
     @classmethod
     def load(cls, path: Path) -> TrainConfig:

@@ -22,6 +22,10 @@ LICENCE = (
     "fire-wrpgm CCTV set, CC BY 4.0, and the try20 drone pile-burn set, CC BY 4.0; HPWREN images credit "
     "HPWREN/UCSD; FLAME drone frames); code Apache-2.0"
 )
+PHOTOS_LICENCE = (
+    "; everyday photos of Debian packages as negatives only, not redistributed (opencv-doc sample data, "
+    "Apache-2.0; Plasma and MATE wallpapers, GPL-2+; UKUI wallpapers, CC BY-SA 3.0)"
+)
 
 
 def export_onnx(net: SmokeFireNet, size: int, path: Path) -> str:
@@ -59,7 +63,7 @@ def manifest(cfg: TrainConfig, sha256: str, thresholds: dict[str, float], descri
         "slice_size": cfg.slice_size,
         "slice_overlap": cfg.slice_overlap,
         "slice_whole": True,
-        "licence": LICENCE,
+        "licence": LICENCE + (PHOTOS_LICENCE if cfg.data.photos else ""),
         "description": description,
     }
     return ObjectManifest.model_validate(data)

@@ -245,10 +245,12 @@ def _export(
         "trained by `firegrid model train`; "
         "tiles of the training frames' size plus the whole frame; thresholds: best box F1 at IoU 0.1 "
         "through that inference on the validation views, paging on at most "
-        f"{cfg.max_false_alarm:.0%} of the lookout negatives. See docs/models/smoke-fire.md."
+        f"{cfg.max_false_alarm:.0%} of the lookout negatives"
+        + (f", capped at {cfg.thresholds_max}" if cfg.thresholds_max else "")
+        + ". See docs/models/smoke-fire.md."
     )
     path = write_manifest(manifest(cfg, sha, draft.thresholds, description), out)
-    chosen = calibrate_model(out, cfg.name, samples, cfg.max_false_alarm)
+    chosen = calibrate_model(out, cfg.name, samples, cfg.max_false_alarm, cfg.thresholds_max)
     log.info("exported %s (sha256 %s), thresholds %s", onnx_path, sha, chosen)
     return TrainResult(onnx_path, path, log_path, ckpt, chosen["thresholds"])
 
