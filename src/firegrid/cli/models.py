@@ -105,15 +105,18 @@ def calibrate(
     ] = 0.05,
 ) -> None:
     """Choose per-class thresholds for the shipped (tiled) inference on the validation views, and the tile
-    thresholds on full-size frames of validation negatives; write both into the manifest."""
+    thresholds on full-size frames of validation negatives; write both into the manifest. The run file's
+    ``thresholds_max`` caps the whole-frame thresholds as in training."""
     from firegrid.training.calibrate import calibrate_model
     from firegrid.training.config import TrainConfig
     from firegrid.training.sets import load_samples
 
     folder = models or common.settings().models_path()
-    data = TrainConfig.load(config).data
+    run = TrainConfig.load(config)
+    data = run.data
     samples = load_samples(_shared(shared), data, Path(data.review), ("smoke", "fire"))
-    typer.echo(json.dumps(calibrate_model(folder, name, samples, max_false_alarm), indent=2))
+    chosen = calibrate_model(folder, name, samples, max_false_alarm, run.thresholds_max)
+    typer.echo(json.dumps(chosen, indent=2))
 
 
 @dataset_app.command("export")
